@@ -1,0 +1,78 @@
+# ucspi-tls build. `make` builds every program in src/; `make check` installs
+# what is missing, builds and runs the test suite; `make run` serves a demo.
+# SANITIZE=1 builds into build-san/ with AddressSanitizer and UBSan.
+
+PREFIX ?= /usr/local
+SANITIZE ?=
+BUILD := build$(if $(SANITIZE),-san)
+
+CC_CMD := $(shell head -n 1 conf-cc)
+LD_CMD := $(shell head -n 1 conf-ld)
+ifneq ($(SANITIZE),)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+CFLAGS_ALL := $(CC_CMD) $(SANFLAGS) -I.deps/include -Isrc
+LIBS := -lssl -lcrypto -lcdb .deps/owfat/usr/lib/libowfat.a
+
+# A program is a src/NAME.c listed here; every other src/*.c is a shared module.
+KNOWN_PROGRAMS := tcprules tcprulescheck sslserver sslclient sslhandle sslprint \
+	sslcat sslconnect ucspitls-demo
+SOURCES := $(wildcard src/*.c)
+PROGRAMS := $(filter $(KNOWN_PROGRAMS),$(patsubst src/%.c,%,$(SOURCES)))
+MODULES := $(filter-out $(PROGRAMS:%=src/%.c),$(SOURCES))
+SCRIPTS := $(notdir $(wildcard src/*.sh))
+UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
+
+BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
+UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
+
+.PHONY: all deps check test run bench install clean
+.SECONDARY:
+
+all: deps $(BINS) $(UNIT_BINS)
+
+deps:
+	@./package/deps
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) conf-cc Makefile
+	@mkdir -p $(@D)
+	$(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libucspitls.a: $(MODULES:src/%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/obj/%.o $(BUILD)/libucspitls.a conf-ld
+	@mkdir -p $(@D)
+	$(LD_CMD) $(SANFLAGS) -o $@ $< $(BUILD)/libucspitls.a $(LIBS)
+
+$(BUILD)/bin/%: src/%.sh
+	@mkdir -p $(@D)
+	cp $< $@ && chmod 755 $@
+
+$(BUILD)/t/%.t: tests/unit/%.c $(BUILD)/libucspitls.a $(wildcard tests/unit/*.h) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CFLAGS_ALL) -Itests/unit $(LD_FLAGS) -o $@ $< $(BUILD)/libucspitls.a $(LIBS)
+
+# Every test is bounded: `timeout` kills a test file that runs away.
+TEST_TIMEOUT ?= 300
+check: all
+	UCSPI_BIN=$(CURDIR)/$(BUILD)/bin UCSPI_TOP=$(CURDIR) \
+	prove --exec 'timeout -k 5 $(TEST_TIMEOUT)' $(UNIT_BINS:%=./%) $(addprefix ./,$(wildcard tests/*.t))
+
+test: check
+
+run: all
+	./package/run $(BUILD)/bin
+
+bench: all
+	./package/bench $(BUILD)/bin
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	for f in $(BINS); do install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
+	for f in man/*.1; do [ -e "$$f" ] && install -m 644 $$f $(DESTDIR)$(PREFIX)/share/man/man1/; done; true
+
+clean:
+	rm -rf build build-san
