@@ -1,0 +1,34 @@
+#ifndef CONN_ENV_H
+#define CONN_ENV_H
+/* What is known about one connection, and the environment it gives the
+   program: PROTO, SSLLOCAL*, SSLREMOTE*, and with -e the TCP and TCP6 sets. */
+
+#include <stddef.h>
+#include <libowfat/fmt.h>
+#include <libowfat/uint16.h>
+#include <libowfat/uint32.h>
+
+#include "ip_address.h"
+
+struct conn {
+  char localip[16], remoteip[16];
+  uint16 localport, remoteport;
+  uint32 scope;                      /* interface of a link-local client */
+  char localipstr[IP_ADDRESS_FMT], remoteipstr[IP_ADDRESS_FMT];
+  char localportstr[FMT_ULONG], remoteportstr[FMT_ULONG];
+  const char *localhost;             /* -l or DNS, 0 when unknown */
+  const char *remotehost;            /* DNS (-h), 0 when unknown or -H */
+  const char *remoteinfo;            /* ident (-r), 0 when unknown or -R */
+};
+
+/* fills the text forms from the binary fields */
+void conn_format(struct conn *c);
+
+/* Sets the variables in this process's environment (for the program to
+   inherit). tcpenv: -e. Exits 111 when out of memory. */
+void conn_env_set(const struct conn *c, int tcpenv);
+
+/* Applies NAME=value\0 strings (and NAME\0 meaning unset) to the environment. */
+void conn_env_apply(const char *list, size_t len);
+
+#endif

@@ -1,0 +1,16 @@
+#ifndef TLS_ENV_H
+#define TLS_ENV_H
+/* The TLS variables a program gets after the handshake, as NAME=value\0
+   strings (the form UCSPI-TLS sends over the control descriptor too). */
+
+#include <openssl/ssl.h>
+#include <libowfat/stralloc.h>
+
+#define TLS_ENV_INTERFACE "ucspi-tls"
+
+/* Appends SSL_PROTOCOL, SSL_SESSION_ID, SSL_CIPHER, SSL_CIPHER_USEKEYSIZE,
+   SSL_CIPHER_ALGKEYSIZE, SSL_VERSION_INTERFACE, SSL_VERSION_LIBRARY.
+   Returns 0 when out of memory. */
+int tls_env_session(SSL *ssl, stralloc *env);
+
+#endif

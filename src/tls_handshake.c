@@ -1,0 +1,61 @@
+/* SSL_accept with a deadline: the socket is non-blocking and every wait is a
+   poll(2) bounded by what is left of -T. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+
+#include "tls_handshake.h"
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum tls_handshake_result tls_handshake_accept(SSL *ssl, int fd, unsigned long seconds,
+                                               const char **reason) {
+  long long deadline = now_ms() + (long long)seconds * 1000;
+  struct pollfd p;
+
+  *reason = "";
+  for (;;) {
+    int r, e;
+    long long left;
+    ERR_clear_error();
+    errno = 0;
+    r = SSL_accept(ssl);
+    if (r == 1) return TLS_HANDSHAKE_OK;
+    e = SSL_get_error(ssl, r);
+    if (e == SSL_ERROR_WANT_READ) p.events = POLLIN;
+    else if (e == SSL_ERROR_WANT_WRITE) p.events = POLLOUT;
+    else if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
+    else {
+      unsigned long err = ERR_peek_last_error();
+      if (err && ERR_GET_REASON(err) != SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        *reason = ERR_reason_error_string(err);
+        if (!*reason) *reason = "handshake failure";
+        return TLS_HANDSHAKE_PROTOCOL;
+      }
+      *reason = errno ? strerror(errno) : "connection closed";
+      return TLS_HANDSHAKE_CLOSED;
+    }
+    for (;;) {
+      left = deadline - now_ms();
+      if (left <= 0) {
+        *reason = "timed out";
+        return TLS_HANDSHAKE_TIMEOUT;
+      }
+      p.fd = fd;
+      p.revents = 0;
+      r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+      if (r > 0) break;
+      if (r < 0 && errno != EINTR) {
+        *reason = strerror(errno);
+        return TLS_HANDSHAKE_CLOSED;
+      }
+    }
+  }
+}
