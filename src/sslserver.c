@@ -234,17 +234,10 @@ static void serve(int t, struct conn *c, unsigned long ipcount) {
   fcntl(t, F_SETFL, fcntl(t, F_GETFL) | O_NONBLOCK);
   ssl = SSL_new(ctx);
   if (!ssl || SSL_set_fd(ssl, t) != 1) log_fatal(111, "unable to create TLS instance", (char *)0);
-  switch (tls_handshake_accept(ssl, t, tlstimeout, &reason)) {
-    case TLS_HANDSHAKE_OK:
-      break;
-    case TLS_HANDSHAKE_PROTOCOL:
-      log_error("(111) unable to speak TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
-                reason, (char *)0);
-      _exit(111);
-    default:
-      log_error("(111) unable to accept TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
-                reason, (char *)0);
-      _exit(111);
+  if (tls_handshake_accept(ssl, t, tlstimeout, &reason) != TLS_HANDSHAKE_OK) {
+    log_error("(111) unable to accept TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
+              reason, (char *)0);
+    _exit(111);
   }
   if (log_verbosity >= 3)
     log_line("tls ", pidstr, " accept ", SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl),
@@ -270,7 +263,8 @@ static void serve(int t, struct conn *c, unsigned long ipcount) {
   if (rr == TLS_RELAY_ERROR)
     log_error("(111) unable to speak TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
               reason, (char *)0);
-  if (rr != TLS_RELAY_DONE) kill(child, SIGTERM);
+  /* on a reset the program sees EOF and EPIPE and ends on its own */
+  if (rr == TLS_RELAY_IDLE || rr == TLS_RELAY_ERROR) kill(child, SIGTERM);
   close(t);
   while (waitpid(child, &wstat, 0) == -1)
     if (errno != EINTR) _exit(111);

@@ -6,7 +6,7 @@
 #include <openssl/ssl.h>
 #include <libowfat/stralloc.h>
 
-#define TLS_ENV_INTERFACE "ucspi-tls"
+#define TLS_ENV_INTERFACE "ucspi-tls/0.1"
 
 /* Appends SSL_PROTOCOL, SSL_SESSION_ID, SSL_CIPHER, SSL_CIPHER_USEKEYSIZE,
    SSL_CIPHER_ALGKEYSIZE, SSL_VERSION_INTERFACE, SSL_VERSION_LIBRARY.

@@ -25,6 +25,13 @@ static const char *tls_reason(int e) {
   return "connection closed";
 }
 
+/* A reset or a vanished peer ends the connection but is no TLS error. */
+static enum tls_relay_result failure(int e, const char **reason) {
+  *reason = tls_reason(e);
+  if (e == SSL_ERROR_SYSCALL && !ERR_peek_error()) return TLS_RELAY_CLOSED;
+  return TLS_RELAY_ERROR;
+}
+
 static void close_fd(int *fd) {
   if (*fd >= 0) close(*fd);
   *fd = -1;
@@ -65,8 +72,7 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
         else if (e == SSL_ERROR_ZERO_RETURN) net_eof = progress = 1;
         else if (e == SSL_ERROR_SYSCALL && errno == EINTR) progress = 1;
         else {
-          *reason = tls_reason(e);
-          result = TLS_RELAY_ERROR;
+          result = failure(e, reason);
           break;
         }
       }
@@ -116,8 +122,7 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
         else if (e == SSL_ERROR_WANT_READ) write_wants = POLLIN;
         else if (e == SSL_ERROR_SYSCALL && errno == EINTR) progress = 1;
         else {
-          *reason = tls_reason(e);
-          result = TLS_RELAY_ERROR;
+          result = failure(e, reason);
           break;
         }
       }

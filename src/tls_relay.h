@@ -21,7 +21,8 @@ struct tls_relay {
 enum tls_relay_result {
   TLS_RELAY_DONE = 0,
   TLS_RELAY_IDLE,    /* nothing moved for r->idle seconds */
-  TLS_RELAY_ERROR,   /* TLS or network failure; reason says which */
+  TLS_RELAY_CLOSED,  /* the client reset or vanished without TLS closure */
+  TLS_RELAY_ERROR,   /* TLS protocol failure; reason says which */
 };
 
 /* Closes to_prog and from_prog before returning. */
