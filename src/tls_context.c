@@ -211,6 +211,9 @@ SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err) {
                                SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                             SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* one read(2) per burst of records instead of two per record; the relay
+     drains SSL_read before it polls, so buffered records are never stranded */
+  SSL_CTX_set_read_ahead(ctx, 1);
   /* a session cache in one child is useless to the others: resumption is
      by tickets, whose keys all children inherit from this context */
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
