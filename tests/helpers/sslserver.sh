@@ -87,7 +87,7 @@ wait_count() {
 count_lines() { grep -Ec -- "$2" "$1" 2>/dev/null || true; }
 
 TCPRULES=$BIN/tcprules
-[ -x "$TCPRULES" ] || TCPRULES=$TOP/.deps/ucspi-tcp/usr/bin/tcprules
+[ -x "$TCPRULES" ] || TCPRULES=$TOP/.deps/ucspi-tcp-ipv6/usr/bin/tcprules
 mkrules() {
   "$TCPRULES" "$1" "$1.tmp"
 }

@@ -152,7 +152,8 @@ def client_hello(a):
 def finish(data, how, expect):
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
-    sys.stderr.write("tlsclient: %s\n" % how)
+    if how not in ("expect", "eof"):
+        sys.stderr.write("tlsclient: %s\n" % how)
     if how == "timeout":
         return 3
     if expect is not None and how != "expect":
