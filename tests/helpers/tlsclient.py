@@ -47,6 +47,7 @@ def parse():
     p.add_argument("--expect", default=None, help="stop reading once this is seen")
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--bind", default=None, help="local source address")
+    p.add_argument("--ipoptions", default=None, help="IPv4 options to send, in hex")
     p.add_argument("--cafile", default=None, help="verify the server against this CA")
     p.add_argument("--servername", default=None, help="SNI and name to verify")
     p.add_argument("--min", dest="vmin", default=None, choices=sorted(VERSIONS))
@@ -79,6 +80,8 @@ def connect(a, dl):
     s = socket.socket(fam, socket.SOCK_STREAM)
     if a.bind:
         s.bind((a.bind, 0))
+    if a.ipoptions:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, bytes.fromhex(a.ipoptions))
     s.settimeout(dl.left())
     s.connect((a.host, a.port))
     return s
@@ -220,7 +223,12 @@ def main():
     if a.echo_file:
         return echo_file(t, a.echo_file, dl)
     data, how = read_until_eof(t, dl, expect)
-    wait_hold(a.hold, dl)
+    if a.hold:
+        # show what was read before holding, so that a test can act on it
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        data = b""
+        wait_hold(a.hold, dl)
     return finish(data, how, expect)
 
 
