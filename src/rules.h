@@ -23,4 +23,9 @@ enum { RULES_DENY = 0, RULES_ALLOW = 1, RULES_ERROR = -1 };
    RULES_ERROR: the file could not be read (errno set). */
 int rules_lookup(int fd, const struct rules_query *q, stralloc *key, stralloc *vars);
 
+/* The same search, giving the matching rule's raw CDB data (as tcprules wrote
+   it: "D\0" and "+NAME=value\0" entries) in data.
+   Returns 1 found, 0 no key matched (key empty), -1 error (errno set). */
+int rules_find(int fd, const struct rules_query *q, stralloc *key, stralloc *data);
+
 #endif
