@@ -96,6 +96,8 @@ is "$(cat "$T/c3.out")" "c3" "-c 2: the third client is served once one ended"
 is "$(started)" $((before + 3)) "-c 2: its prog ran"
 release b3
 wait_ended "$T/c.log" 3
+_i=0   # the status line follows the last "ended by"
+while ! tail -n 1 "$T/c.log" | grep -q '^sslserver: status 0/2/0$' && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
 like "$(tail -n 1 "$T/c.log")" '^sslserver: status 0/2/0$' "-c 2: back to status 0/2/0"
 stop_server
 

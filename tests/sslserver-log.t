@@ -13,6 +13,11 @@ make_pki
 
 # line NUMBER-OF-FIRST-MATCH for an ERE in LOG (0 when absent)
 lineno() { grep -En -- "$2" "$1" | head -n 1 | cut -d: -f1 | grep . || echo 0; }
+# wait_n LOG ERE N: wait (bounded) until N lines of LOG match
+wait_n() {
+  _i=0
+  while [ "$(count_lines "$1" "$2")" -lt "$3" ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+}
 wait_ended() {
   _i=0
   while [ "$(count_lines "$1" '^sslserver: ended by ')" -lt "$2" ] && [ $_i -lt 100 ]; do
@@ -28,6 +33,7 @@ out=$(tlsc 127.0.0.1 "$PORT" --send 'hi\n' --expect 'hi\n' --info "$T/v.info")
 is "$out" "hi" "-v: the connection works"
 cport=$(cut -d' ' -f3 "$T/v.info" 2>/dev/null)
 wait_ended "$L" 1
+wait_n "$L" '^sslserver: status 0/40/0$' 2   # the status line that follows "ended by"
 pid=$(log_pids "$L" | head -n 1)
 like "$pid" '^[0-9]+$' "-v: a 'pid N from 127.0.0.1' line"
 grep -q "^sslserver: status 1/40/0\$" "$L"; ok $? "-v: status 1/40/0 when the connection began"

@@ -5,7 +5,7 @@
 # Clients use source addresses 127.0.0.2... (all of 127/8 is loopback).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 28
+plan 29
 make_pki
 M=$T/started; mkdir -p "$M"
 started() { count_entries "$M"; }
@@ -87,6 +87,8 @@ envfrom 127.0.0.1 > "$T/nox.env"
 is "$(started)" "$before" "missing -x CDB without -X: no prog"
 ok "$([ ! -s "$T/nox.env" ]; echo $?)" "missing -x CDB without -X: the client gets nothing"
 ok "$(kill -0 "$SPID" 2>/dev/null; echo $?)" "missing -x CDB without -X: the listener keeps running"
+wait_grep "$T/nox.log" 'missing\.cdb' 50
+ok $? "missing -x CDB without -X: the log names the file"
 mkrules "$T/missing.cdb" <<'EOF'
 :allow,NOW_THERE="1"
 EOF
