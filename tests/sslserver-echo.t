@@ -4,7 +4,7 @@
 # exit status of prog in the "ended by" line; SIGTERM stops the listener.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 22
+plan 28
 make_pki
 
 # feed LINE then keep stdin open until FILE holds it back (bounded), so that a
@@ -50,6 +50,8 @@ stop_server
 start_server http $NODNS 127.0.0.1 0 "$PROGS/http.sh"
 out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" "https://127.0.0.1:$PORT/some/path" 2>&1)
 like "$out" '^hello /some/path from 127\.0\.0\.1 over TLSv1\.[23]$' "curl over 127.0.0.1 gets the page"
+tlsc 127.0.0.1 "$PORT" --send 'GET /x HTTP/1.0\r\n\r\n' --require-close-notify > "$T/cn.out" 2>"$T/cn.err"
+is "$?" 0 "when prog exits, the server ends the session with close_notify"
 stop_server
 
 # IPv6 loopback
@@ -69,6 +71,28 @@ stop_server
 start_server http6 $NODNS ::1 0 "$PROGS/http.sh"
 out=$(timeout 20 curl -sS --cacert "$PKI/ca.pem" "https://[::1]:$PORT/six" 2>&1)
 like "$out" '^hello /six from ::1 over TLSv1\.[23]$' "curl over ::1 gets the page"
+stop_server
+
+# half-close, client to server: gnutls-cli sends close_notify at the end of its
+# input and goes on reading; prog sees EOF and its later output still arrives
+start_server hc $NODNS 127.0.0.1 0 sh -c 'sha256sum; sleep 0.3; echo after-eof'
+head -c 300000 /dev/urandom > "$T/hc.bin"
+want=$(sha256sum < "$T/hc.bin")
+timeout 20 gnutls-cli --insecure --logfile="$T/hc.err" -p "$PORT" 127.0.0.1 < "$T/hc.bin" \
+  2>>"$T/hc.err" | grep -v '^- ' > "$T/hc.out"
+is "$(head -n 1 "$T/hc.out")" "$want" "half-close: prog got all 300 kB and then EOF (client's close_notify)"
+is "$(sed -n 2p "$T/hc.out")" "after-eof" "half-close: prog's output after EOF reaches the client"
+stop_server
+
+# half-close, server to client: prog closes its stdout but still reads;
+# the client gets close_notify and can still send
+start_server hs $NODNS 127.0.0.1 0 sh -c 'echo ready; exec 1>&-; IFS= read -r x; echo "$x" > "$0"' "$T/hs.mark"
+out=$(tlsc 127.0.0.1 "$PORT" --require-close-notify --then-send 'late line\n' --hold "$T/hs.mark" 2>"$T/hs.err")
+st=$?
+is "$out" "ready" "half-close: the client reads prog's output up to its close"
+is "$st" 0 "half-close: prog's closed stdout becomes a TLS close_notify"
+wait_file "$T/hs.mark" 50
+is "$(cat "$T/hs.mark" 2>/dev/null)" "late line" "half-close: what the client sends afterwards still reaches prog"
 stop_server
 
 # prog's exit status: raw wait status in the "ended by" line

@@ -59,6 +59,10 @@ def parse():
     p.add_argument("--echo-file", default=None,
                    help="send this file's bytes while reading as many back; "
                         "prints 'echo same N' or 'echo differs N'")
+    p.add_argument("--require-close-notify", action="store_true",
+                   help="exit 6 when the server closes without a TLS close_notify")
+    p.add_argument("--then-send", default=None,
+                   help="after the server's close_notify, still send this (TLS half-close)")
     p.add_argument("--hold", default=None,
                    help="file: after sending/reading, keep the connection open until it exists")
     return p.parse_args()
@@ -124,7 +128,7 @@ def read_until_eof(s, dl, expect=None):
         except ssl.SSLZeroReturnError:
             return data, "eof"
         except ssl.SSLEOFError:
-            return data, "eof"  # peer closed without close_notify
+            return data, "ragged"  # peer closed without close_notify
         except (ConnectionResetError, BrokenPipeError):
             return data, "reset"
         except ssl.SSLError as e:
@@ -152,11 +156,16 @@ def client_hello(a):
     return out.read()
 
 
+REQUIRE_CLOSE_NOTIFY = False
+
+
 def finish(data, how, expect):
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
     if how not in ("expect", "eof"):
         sys.stderr.write("tlsclient: %s\n" % how)
+    if how == "ragged" and REQUIRE_CLOSE_NOTIFY:
+        return 6
     if how == "timeout":
         return 3
     if expect is not None and how != "expect":
@@ -165,7 +174,9 @@ def finish(data, how, expect):
 
 
 def main():
+    global REQUIRE_CLOSE_NOTIFY
     a = parse()
+    REQUIRE_CLOSE_NOTIFY = a.require_close_notify
     dl = Deadline(a.timeout)
     expect = unescape(a.expect) if a.expect is not None else None
     try:
@@ -200,7 +211,7 @@ def main():
     name = a.servername or (a.host if a.cafile else None)
     try:
         s.settimeout(dl.left())
-        t = ctx.wrap_socket(s, server_hostname=name)
+        t = ctx.wrap_socket(s, server_hostname=name, suppress_ragged_eofs=False)
     except socket.timeout:
         sys.stderr.write("tlsclient: handshake: timeout\n")
         return 3
@@ -223,6 +234,13 @@ def main():
     if a.echo_file:
         return echo_file(t, a.echo_file, dl)
     data, how = read_until_eof(t, dl, expect)
+    if a.then_send is not None and how == "eof":
+        try:
+            t.sendall(unescape(a.then_send))
+            sys.stderr.write("tlsclient: sent after close_notify\n")
+        except OSError as e:
+            sys.stderr.write("tlsclient: then-send: %s\n" % e)
+            how = "reset"
     if a.hold:
         # show what was read before holding, so that a test can act on it
         sys.stdout.buffer.write(data)
