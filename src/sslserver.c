@@ -203,13 +203,13 @@ static void serve(int t, struct conn *c, unsigned long ipcount) {
   conn_format(c);
   log_status("pid ", pidstr, " from ", c->remoteipstr, (char *)0);
 
+  if (localname) c->localhost = localname;
   /* -y: the address alone, before any DNS or ident traffic */
   if (fniprules) {
     if (check_rules(fniprules, c, 0, &v, &explicit) == RULES_DENY) v.deny = 1;
   }
   if (!v.deny) {
-    if (localname) c->localhost = localname;
-    else if (host_lookup_name(&localsa, c->localip)) c->localhost = localsa.s;
+    if (!localname && host_lookup_name(&localsa, c->localip)) c->localhost = localsa.s;
     if (flagremotehost && host_lookup_name(&remotesa, c->remoteip))
       if (!flagparanoid || host_lookup_confirms(remotesa.s, c->remoteip)) c->remotehost = remotesa.s;
     if (flagremoteinfo &&

@@ -35,6 +35,15 @@ void tls_context_config_from_env(struct tls_server_config *c) {
 }
 
 /* "what: file: reason" from errno or OpenSSL's error queue */
+/* a file that cannot be opened: the system error in the queue says more
+   than OpenSSL's own "system lib" or "no such file" */
+static const char *sys_reason(void) {
+  unsigned long e;
+  while ((e = ERR_get_error()))
+    if (ERR_GET_LIB(e) == ERR_LIB_SYS) return strerror(ERR_GET_REASON(e));
+  return 0;
+}
+
 static void fail(stralloc *err, const char *what, const char *file, const char *reason) {
   unsigned long e = ERR_peek_last_error();
   if (!reason) reason = e ? ERR_reason_error_string(e) : 0;
@@ -66,7 +75,7 @@ static EVP_PKEY *read_key(const char *file, const char *password, stralloc *err)
   errno = 0;
   b = BIO_new_file(file, "r");
   if (!b) {
-    fail(err, "unable to load key: ", file, 0);
+    fail(err, "unable to load key: ", file, sys_reason());
     return 0;
   }
   key = PEM_read_bio_PrivateKey(b, 0, password_cb, (void *)password);
@@ -96,7 +105,7 @@ static int use_certificates(SSL_CTX *ctx, const char *file, EVP_PKEY *key, stral
   errno = 0;
   b = BIO_new_file(file, "r");
   if (!b) {
-    fail(err, "unable to load certificate: ", file, 0);
+    fail(err, "unable to load certificate: ", file, sys_reason());
     sk_X509_free(certs);
     return 0;
   }
@@ -150,7 +159,7 @@ static int use_dh(SSL_CTX *ctx, const char *file, stralloc *err) {
   errno = 0;
   b = BIO_new_file(file, "r");
   if (!b) {
-    fail(err, "unable to load DH parameters: ", file, 0);
+    fail(err, "unable to load DH parameters: ", file, sys_reason());
     return 0;
   }
   dh = PEM_read_bio_Parameters(b, 0);
