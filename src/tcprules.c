@@ -102,7 +102,8 @@ int main(int argc, char **argv) {
 
   fd = open(fntemp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd == -1) die(111, "fatal: unable to create ", fntemp, ": ", strerror(errno), (char *)0);
-  tempmade = 1;
+  /* clean up after a failure, but only a plain file of our own making */
+  tempmade = fstat(fd, &b) == 0 && S_ISREG(b.st_mode);
   if (cdb_make_start(&cm, fd) == -1) die_write();
 
   for (;;) {
