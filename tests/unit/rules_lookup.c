@@ -119,6 +119,7 @@ int main(void) {
     tap_ok(rules_bits_cidr(&s, "_", 1) == 0 && rules_bits_cidr(&s, "10.", 3) == 0, "nor are '_' and a prefix");
     tap_ok(rules_bits_cidr(&s, "^00`000000000000a0000bc0de0fgh000", 33) == 1, "an IPv6 bit key reads back");
     tap_is_str(s.s, s.len, "2001:db8::/32", "  as 2001:db8::/32");
+    stralloc_free(&s);
   }
 
   /* values */
@@ -149,6 +150,7 @@ int main(void) {
     struct rules_query q2 = {"2.2.2.2", 0, 0};
     tap_ok(rules_find(fd, &q2, &key, &data) == 1 && data.len == 7 && !memcmp(data.s, "D\0+A=b\0", 7),
            "rules_find gives the raw data");
+    stralloc_free(&data);
     close(fd);
   }
 
