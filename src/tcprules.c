@@ -13,6 +13,8 @@
 #include <cdb.h>
 #include <libowfat/buffer.h>
 #include <libowfat/fmt.h>
+#include <libowfat/ip4.h>
+#include <libowfat/ip6.h>
 #include <libowfat/stralloc.h>
 #include "rules_keys.h"
 #include "rules_line.h"
@@ -80,6 +82,28 @@ static int getline_bounded(buffer *b, stralloc *sa) {
 
 static stralloc data;
 
+/* An IPv6 address is matched by its text, as the server prints it: say so when
+   a rule spells it otherwise (upper case, leading zeros, v4-mapped). The
+   fully expanded form is fehcom's and is looked up as well. */
+static void lint6(const stralloc *a) {
+  char buf[IP6_FMT + 1], ip[16], want[IP6_FMT + 1];
+  size_t n;
+  if (a->len < 2 || a->len >= sizeof buf || a->len == 39 || !memchr(a->s, ':', a->len)) return;
+  memcpy(buf, a->s, a->len);
+  buf[a->len] = 0;
+  if (scan_ip6(buf, ip) != a->len) return;
+  n = ip6_isv4mapped(ip) ? fmt_ip4(want, ip + 12) : fmt_ip6(want, ip);
+  want[n] = 0;
+  if (n == a->len && !memcmp(want, a->s, n)) return;
+  buffer_puts(buffer_2, "tcprules: warning: line ");
+  buffer_puts(buffer_2, lineno());
+  buffer_puts(buffer_2, ": clients at this address are looked up as ");
+  buffer_puts(buffer_2, want);
+  buffer_puts(buffer_2, ", which this rule does not match: ");
+  buffer_puts(buffer_2, shown(a->s, a->len));
+  buffer_putsflush(buffer_2, "\n");
+}
+
 static int add(void *ctx, const char *key, size_t len) {
   (void)ctx;
   return cdb_make_add(&cm, key, (unsigned)len, data.s, (unsigned)data.len) ? -1 : 0;
@@ -127,6 +151,7 @@ int main(int argc, char **argv) {
         die(100, "fatal: unable to parse line ", lineno(), ": ", why, ": ",
             shown(line.s, rules_line_trim(line.s, line.len)), (char *)0);
     }
+    lint6(&address);
     switch (rules_keys(address.s, address.len, add, 0, &why)) {
       case RULES_KEYS_NOMEM: nomem();
       case RULES_KEYS_ADDFAIL: die_write();

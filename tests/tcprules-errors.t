@@ -4,7 +4,7 @@
 # atomic replacement on success.
 . "$(dirname "$0")/lib.sh"
 R4=$TOP/.deps/ucspi-tcp/usr/bin/tcprules
-plan 55
+plan 58
 
 printf '1.2.3.4:allow,OLD="yes"\n' | "$BIN/tcprules" "$T/r.cdb" "$T/r.tmp"
 cp "$T/r.cdb" "$T/old.cdb"
@@ -82,6 +82,12 @@ intact; ok $? "and rules.cdb is intact"
 # a line without a colon is ignored, as djb's tcprules does, with a warning
 run "1.1.1.1:allow\nwords only\n"
 like "$st $err" "^0 tcprules: warning: line 2 has no colon, ignored: words only$" "a line without a colon: warning, exit 0"
+
+# an IPv6 address spelt otherwise than servers print it: a warning, still written
+run "2001:DB8::1:allow\n::ffff:1.2.3.4:deny\n2001:db8::2:allow\n"
+like "$st $err" "^0 tcprules: warning: line 1: clients at this address are looked up as 2001:db8::1, " "upper-case IPv6: warning"
+like "$err" "line 2: clients at this address are looked up as 1\.2\.3\.4," "v4-mapped IPv6: warning"
+is "$(echo "$err" | grep -c warning)" 2 "no warning for a rule in the printed form"
 
 # success: the new CDB replaces the old one by rename (a new inode), temp gone
 ino=$(stat -c %i "$T/r.cdb")
