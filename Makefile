@@ -66,8 +66,15 @@ test: check
 run: all
 	./package/run $(BUILD)/bin
 
-bench: all
-	./package/bench $(BUILD)/bin
+# make bench: the load generator in bench/*.c (not part of all or check),
+# then package/bench installs the peers and runs every workload.
+BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+build/bench/%: bench/%.c conf-cc conf-ld
+	@mkdir -p $(@D)
+	$(CC_CMD) -o $@ $< -lssl -lcrypto
+
+bench: all $(BENCH_BINS)
+	./package/bench build/bin
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
