@@ -105,10 +105,10 @@ like "$(grep '^sslserver: ended by ' "$T/ex.log")" "^sslserver: ended by $pid st
   "exit 3 is logged as 'ended by PID status 768' (wait status)"
 
 # SIGTERM stops the listener (and only then is the port free)
-kill -TERM "$SPID"
+signal_ours TERM "$SPID"
 _i=0
-while kill -0 "$SPID" 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
-if kill -0 "$SPID" 2>/dev/null; then fail "SIGTERM stops the listener"; else pass "SIGTERM stops the listener"; fi
+while running "$SPID" && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+if running "$SPID"; then fail "SIGTERM stops the listener"; else pass "SIGTERM stops the listener"; fi
 wait "$SPID"; st=$?
 is "$st" 0 "the listener exits 0 on SIGTERM"
 tlsc 127.0.0.1 "$PORT" --timeout 3 >/dev/null 2>&1

@@ -86,7 +86,7 @@ before=$(started)
 envfrom 127.0.0.1 > "$T/nox.env"
 is "$(started)" "$before" "missing -x CDB without -X: no prog"
 ok "$([ ! -s "$T/nox.env" ]; echo $?)" "missing -x CDB without -X: the client gets nothing"
-ok "$(kill -0 "$SPID" 2>/dev/null; echo $?)" "missing -x CDB without -X: the listener keeps running"
+ok "$(running "$SPID"; echo $?)" "missing -x CDB without -X: the listener keeps running"
 wait_grep "$T/nox.log" 'missing\.cdb' 50
 ok $? "missing -x CDB without -X: the log names the file"
 mkrules "$T/missing.cdb" <<'EOF'

@@ -5,11 +5,36 @@
 #                               applied to its environment, in directory $SRV_DIR;
 #                               sets SPID and PORT (empty if it did not start);
 #                               stdout in $T/NAME.out, stderr in $T/NAME.log
-#   stop_server [PID]           SIGTERM, bounded wait, then SIGKILL
+#   stop_server [PID]           SIGTERM, bounded wait, then SIGKILL (only if still ours)
+#   ours/running/signal_ours    PID checks that are safe against PID reuse
 #   tlsc ARGS...                tests/helpers/tlsclient.py under timeout
 #   wait_grep FILE ERE [TENTHS] wait until a line of FILE matches (bounded)
 #   wait_count DIR N [TENTHS]   wait until DIR holds at least N entries (bounded)
 #   mkrules FILE.cdb            compiles tcprules text on stdin into FILE.cdb
+# ours PID: is PID still a child of this test's shell? A PID that ended may be
+# reused at once by anybody's process (pid_max is small, tests fork a lot), so
+# nothing is signalled unless it is still ours.
+ours() {
+  [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2)" = "$$" ]
+}
+# signal_ours SIG PID: kill -SIG PID, only if PID is still ours
+signal_ours() { ours "$2" && kill "-$1" "$2" 2>/dev/null; }
+
+# Replaces lib.sh's exit trap with one that signals only processes still ours
+# (lib.sh's kills every PID ever tracked, and those may have been reused).
+_safe_cleanup() {
+  for _p in $_pids; do signal_ours TERM "$_p"; done
+  for _p in $_pids; do
+    _i=0
+    while ours "$_p" && ! grep -q '^State:.*Z' "/proc/$_p/status" 2>/dev/null && [ $_i -lt 50 ]; do
+      sleep 0.1; _i=$((_i + 1))
+    done
+    signal_ours KILL "$_p"
+  done
+  rm -rf "$T"
+}
+trap _safe_cleanup EXIT
+
 HELPERS=$TOP/tests/helpers
 PROGS=$TOP/tests/progs
 SSLSERVER=$BIN/sslserver
@@ -39,7 +64,7 @@ start_server() {
   SPID=$!
   track "$SPID"
   _i=0
-  while [ ! -s "$T/$_name.out" ] && [ $_i -lt 150 ] && kill -0 "$SPID" 2>/dev/null; do
+  while [ ! -s "$T/$_name.out" ] && [ $_i -lt 150 ] && running "$SPID"; do
     sleep 0.1; _i=$((_i + 1))
   done
   SRV_ENV="" SRV_DIR="" SRV_KEEP=""   # they apply to one start only
@@ -52,13 +77,16 @@ start_server() {
   esac
 }
 
+# running PID: PID is ours and not a zombie
+running() { ours "$1" && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+
 stop_server() {
   _p=${1:-$SPID}
   [ -n "$_p" ] || return 0
-  kill "$_p" 2>/dev/null
+  signal_ours TERM "$_p"
   _i=0
-  while kill -0 "$_p" 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-  kill -9 "$_p" 2>/dev/null
+  while running "$_p" && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+  signal_ours KILL "$_p"
   wait "$_p" 2>/dev/null
   return 0
 }
