@@ -4,7 +4,7 @@
 # exit status of prog in the "ended by" line; SIGTERM stops the listener.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 28
+plan 29
 make_pki
 
 # feed LINE then keep stdin open until FILE holds it back (bounded), so that a
@@ -113,4 +113,15 @@ wait "$SPID"; st=$?
 is "$st" 0 "the listener exits 0 on SIGTERM"
 tlsc 127.0.0.1 "$PORT" --timeout 3 >/dev/null 2>&1
 is "$?" 4 "nothing listens on the port after SIGTERM"
+
+# SIGTERM ends the listener only: a running connection goes on
+start_server term $NODNS 127.0.0.1 0 sh -c 'IFS= read -r x; : > "$0.read"; i=0
+  while [ ! -e "$0.go" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done; echo "late $x"' "$T/term"
+tlsc 127.0.0.1 "$PORT" --send 'a\n' --expect 'late a\n' --timeout 25 > "$T/term.out" 2>&1 &
+cpid=$!; track $cpid
+wait_exists "$T/term.read"
+stop_server
+: > "$T/term.go"
+wait "$cpid"
+is "$(cat "$T/term.out")" "late a" "a connection running at SIGTERM is served to its end"
 done_testing

@@ -6,7 +6,7 @@
 # that runs into its own limit means the server did not give up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 16
+plan 17
 make_pki
 M=$T/started; mkdir -p "$M"
 started() { count_entries "$M"; }
@@ -53,12 +53,20 @@ ok $? "-w 1: the connection child ended"
 stop_server
 
 # -w 1 with a prog that never writes and never reads: both are ended
-start_server w2 -v -w 1 $NODNS 127.0.0.1 0 sleep 20
+start_server w2 -v -w 1 $NODNS 127.0.0.1 0 sh -c 'echo $$ > "$0"; exec sleep 20' "$T/w2.pid"
 tlsc 127.0.0.1 "$PORT" --timeout 15 > /dev/null 2>"$T/w2.err"
 st=$?
 ok "$([ $st -ne 3 ]; echo $?)" "-w 1: a silent prog and a silent client: the server closes (client status $st)"
 wait_grep "$T/w2.log" '^sslserver: ended by ' 100
 ok $? "-w 1: the connection child ended before prog's 20 s"
+# prog (still "sleep 20" under its PID?) must have been ended as well
+pp=$(cat "$T/w2.pid" 2>/dev/null)
+_i=0
+while [ -n "$pp" ] && tr '\0' ' ' 2>/dev/null < "/proc/$pp/cmdline" | grep -q '^sleep 20' && [ $_i -lt 50 ]; do
+  sleep 0.1; _i=$((_i + 1))
+done
+ok "$([ -n "$pp" ] && ! tr '\0' ' ' 2>/dev/null < "/proc/$pp/cmdline" | grep -q '^sleep 20'; echo $?)" \
+  "-w 1: the idle prog is ended too"
 stop_server
 
 # -w counts idle time, not total time: a chatty session lasts longer than -w

@@ -9,6 +9,7 @@
 #   ours/running/signal_ours    PID checks that are safe against PID reuse
 #   tlsc ARGS...                tests/helpers/tlsclient.py under timeout
 #   wait_grep FILE ERE [TENTHS] wait until a line of FILE matches (bounded)
+#   wait_exists FILE [TENTHS]   wait until FILE exists (bounded)
 #   wait_count DIR N [TENTHS]   wait until DIR holds at least N entries (bounded)
 #   mkrules FILE.cdb            compiles tcprules text on stdin into FILE.cdb
 # ours PID: is PID still a child of this test's shell? A PID that ended may be
@@ -99,6 +100,13 @@ wait_grep() {
     sleep 0.1; _i=$((_i + 1))
   done
   grep -Eq -- "$2" "$1" 2>/dev/null
+}
+
+# wait_exists FILE [TENTHS]: wait until FILE exists, even empty (bounded)
+wait_exists() {
+  _i=0; _max=${2:-100}
+  while [ ! -e "$1" ] && [ $_i -lt "$_max" ]; do sleep 0.1; _i=$((_i + 1)); done
+  [ -e "$1" ]
 }
 
 count_entries() { find "$1" -mindepth 1 -maxdepth 1 | wc -l | tr -d ' '; }
