@@ -175,7 +175,7 @@ def gone(pid):
 
 
 def main():
-    print("1..27")
+    print("1..28")
 
     # --- the responder on its own -------------------------------------------------
     env = {"PROTO": "TLS", "SSL_PROTOCOL": "TLSv1.3", "SSL_CIPHER": "TLS_AES_256_GCM_SHA384",
@@ -271,6 +271,14 @@ def main():
     ok("DNS:localhost" in cert and "IP Address:127.0.0.1" in cert,
        "it names localhost and 127.0.0.1", cert[:1500])
 
+    # a connection left open: stopping the demo must end it too
+    held = None
+    try:
+        held = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                               server_hostname="localhost")
+    except (OSError, ssl.SSLError, NameError):
+        pass
+
     # the temporary directory holds the key while running
     inside = os.listdir(r.tmp)
     ok(len(inside) == 1, "while serving, one temporary directory in TMPDIR", inside)
@@ -282,6 +290,17 @@ def main():
     ok(r.server_pid is not None and gone(r.server_pid), "SIGINT: its sslserver is gone",
        r.server_pid)
     ok(port > 1 and refused(port), "SIGINT: the port refuses connections", port)
+    closed = False
+    if held:
+        held.settimeout(10)
+        try:
+            closed = held.recv(100) == b""
+        except (ssl.SSLError, ConnectionError):
+            closed = True
+        except OSError:    # timed out: the connection outlived the demo
+            closed = False
+        held.close()
+    ok(closed, "SIGINT: a connection still open is closed as well", held)
 
     # --- a busy port: fall back to a free one; stop with SIGTERM ---------------------
     busy = socket.socket()
