@@ -5,7 +5,7 @@
 # Clients use source addresses 127.0.0.2... (all of 127/8 is loopback).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 29
+plan 30
 make_pki
 M=$T/started; mkdir -p "$M"
 started() { count_entries "$M"; }
@@ -38,6 +38,10 @@ like "$(grep '^sslserver: deny ' "$T/x.log")" \
   '^sslserver: deny [0-9]+ localhost:127\.0\.0\.1:[0-9]+ :127\.0\.0\.2:(:)?[0-9]+$' \
   "-x: the deny line names local and remote address"
 is "$(started)" "$before" "-x: no prog for a denied client"
+dpid=$(sed -n 's/^sslserver: deny \([0-9]*\) .*/\1/p' "$T/x.log" | head -n 1)
+wait_grep "$T/x.log" "^sslserver: ended by $dpid " 50
+like "$(grep "^sslserver: ended by $dpid " "$T/x.log")" "^sslserver: ended by $dpid status 25600\$" \
+  "-x: the denied connection's child exits 100 (status 25600)"
 is "$(grep -c "^sslserver: ok " "$T/x.log")" 3 "-x: three ok lines for the allowed clients"
 
 # rules are read anew for every connection: change them while running

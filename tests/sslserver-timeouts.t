@@ -6,7 +6,7 @@
 # that runs into its own limit means the server did not give up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 17
+plan 18
 make_pki
 M=$T/started; mkdir -p "$M"
 started() { count_entries "$M"; }
@@ -31,6 +31,8 @@ while [ "$(count_lines "$T/T.log" '^sslserver: ended by ')" -lt 2 ] && [ $_i -lt
   sleep 0.1; _i=$((_i + 1))
 done
 is "$(count_lines "$T/T.log" '^sslserver: ended by ')" 2 "-T 1: both connection children ended"
+is "$(count_lines "$T/T.log" '^sslserver: ended by [0-9]+ status 28416$')" 2 \
+  "-T 1: both exited 111 (status 28416)"
 is "$(tlsc 127.0.0.1 "$PORT" --send 'after\n' --expect 'after\n')" "after" \
   "-T 1: the server still serves a good client"
 stop_server

@@ -10,6 +10,9 @@ Modes (--mode):
   partial  send the first half of a real ClientHello, then read until EOF
   hello    send a whole ClientHello, wait for the server's first bytes, then
            close abruptly (a client that leaves in the middle of the handshake)
+  resume   two TLS connections one after the other, each sending --send and
+           reading until --expect; the second offers the first one's session;
+           prints "resumed" or "new" for the second
 
 Exit status: 0 done (EOF or --expect seen), 2 handshake failed, 3 our own
 --timeout expired first, 4 could not connect / reset, 5 --expect not seen
@@ -42,7 +45,7 @@ def parse():
     p = argparse.ArgumentParser()
     p.add_argument("host")
     p.add_argument("port", type=int)
-    p.add_argument("--mode", default="tls", choices=["tls", "raw", "partial", "hello"])
+    p.add_argument("--mode", default="tls", choices=["tls", "raw", "partial", "hello", "resume"])
     p.add_argument("--send", default="", help="bytes to send (backslash escapes allowed)")
     p.add_argument("--expect", default=None, help="stop reading once this is seen")
     p.add_argument("--timeout", type=float, default=10.0)
@@ -207,6 +210,9 @@ def main():
         data, how = read_until_eof(s, dl, expect)
         return finish(data, how, expect)
 
+    if a.mode == "resume":
+        return resume(a, s, dl, expect)
+
     ctx = context(a)
     name = a.servername or (a.host if a.cafile else None)
     try:
@@ -248,6 +254,31 @@ def main():
         data = b""
         wait_hold(a.hold, dl)
     return finish(data, how, expect)
+
+
+def resume(a, s, dl, expect):
+    ctx = context(a)
+    session = None
+    for n in (1, 2):
+        if n == 2:
+            s = connect(a, dl)
+        s.settimeout(dl.left())
+        try:
+            t = ctx.wrap_socket(s, session=session, suppress_ragged_eofs=False)
+            t.sendall(unescape(a.send))
+        except (ssl.SSLError, OSError) as e:
+            sys.stderr.write("tlsclient: connection %d: %s\n" % (n, e))
+            return 2
+        data, how = read_until_eof(t, dl, expect)
+        if expect is not None and how != "expect":
+            sys.stderr.write("tlsclient: connection %d: %s\n" % (n, how))
+            return 5
+        if n == 1:
+            session = t.session  # TLS 1.3: the ticket came with the data read
+        else:
+            print("resumed" if t.session_reused else "new", flush=True)
+        t.close()
+    return 0
 
 
 def echo_file(t, path, dl):
