@@ -8,8 +8,11 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/ucspi-tls-test.XXXXXX")
 _pids=""
 _n=0
 _failed=0
+# A tracked PID is signalled only while it is still our own child: a PID that
+# ended long ago may have been reused by someone else's process.
+ours() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
 _cleanup() {
-  for p in $_pids; do kill "$p" 2>/dev/null; done
+  for p in $_pids; do ours "$p" && kill "$p" 2>/dev/null; done
   for p in $_pids; do wait "$p" 2>/dev/null; done
   rm -rf "$T"
 }
