@@ -1,0 +1,124 @@
+/* Building the client SSL_CTX. */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "tls_client_context.h"
+
+/* "what: file: reason", the reason from OpenSSL's queue (a system error in
+   it says more than OpenSSL's "system lib") or errno */
+static void fail(stralloc *err, const char *what, const char *file) {
+  unsigned long e, sys = 0, last = 0;
+  const char *reason = 0;
+  while ((e = ERR_get_error())) {
+    if (ERR_GET_LIB(e) == ERR_LIB_SYS && !sys) sys = e;
+    last = e;
+  }
+  if (sys) reason = strerror(ERR_GET_REASON(sys));
+  else if (last) reason = ERR_reason_error_string(last);
+  if (!reason) reason = errno ? strerror(errno) : "unknown error";
+  stralloc_copys(err, what);
+  if (file) {
+    stralloc_cats(err, ": ");
+    stralloc_cats(err, file);
+  }
+  stralloc_cats(err, ": ");
+  stralloc_cats(err, reason);
+  stralloc_0(err);
+}
+
+static int password_cb(char *buf, int size, int rwflag, void *u) {
+  const char *pw = u;
+  size_t n;
+  (void)rwflag;
+  if (!pw) return 0;
+  n = strlen(pw);
+  if (n > (size_t)size) return -1;
+  memcpy(buf, pw, n);
+  return (int)n;
+}
+
+/* -z may name TLS 1.2 ciphers and TLS 1.3 suites (TLS_...) together; each
+   part goes to the call that understands it */
+static int use_ciphers(SSL_CTX *ctx, const char *ciphers) {
+  stralloc old = {0}, v13 = {0};
+  const char *p = ciphers;
+  int ok = 1;
+  while (*p) {
+    size_t n = strcspn(p, ":, ");
+    stralloc *to = (n > 4 && !strncmp(p, "TLS_", 4)) ? &v13 : &old;
+    if (n) {
+      if (to->len && !stralloc_cats(to, ":")) ok = 0;
+      if (!stralloc_catb(to, p, n)) ok = 0;
+    }
+    p += n;
+    if (*p) ++p;
+  }
+  if (ok && old.len) ok = stralloc_0(&old) && SSL_CTX_set_cipher_list(ctx, old.s) == 1;
+  if (ok && v13.len) ok = stralloc_0(&v13) && SSL_CTX_set_ciphersuites(ctx, v13.s) == 1;
+  stralloc_free(&old);
+  stralloc_free(&v13);
+  return ok;
+}
+
+static int use_certificate(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *err) {
+  const char *keyfile = c->keyfile ? c->keyfile : c->certfile;
+  errno = 0;
+  if (SSL_CTX_use_certificate_chain_file(ctx, c->certfile) != 1) {
+    fail(err, "unable to load certificate", c->certfile);
+    return 0;
+  }
+  SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)c->password);
+  errno = 0;
+  if (SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) != 1) {
+    fail(err, "unable to load key pair", keyfile);
+    return 0;
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    fail(err, "key does not match certificate", c->certfile);
+    return 0;
+  }
+  return 1;
+}
+
+SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err) {
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+  if (!ctx) {
+    fail(err, "unable to create TLS context", 0);
+    return 0;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  /* a server that closes without close_notify (many do) has still sent
+     everything: its EOF ends the data, not with an error */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_verify_depth(ctx, c->verifydepth > 100 ? 100 : (int)c->verifydepth);
+
+  if (c->verify) {
+    errno = 0;
+    if (c->cafile || c->cadir) {
+      if (SSL_CTX_load_verify_locations(ctx, c->cafile, c->cadir) != 1) {
+        fail(err, "unable to load CA list", c->cafile ? c->cafile : c->cadir);
+        goto bad;
+      }
+    } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+      fail(err, "unable to load the system's CA list", 0);
+      goto bad;
+    }
+  }
+  if (c->certfile && !use_certificate(ctx, c, err)) goto bad;
+  errno = 0;
+  if (c->ciphers && !use_ciphers(ctx, c->ciphers)) {
+    fail(err, "unable to set cipher list", c->ciphers);
+    goto bad;
+  }
+  ERR_clear_error();
+  return ctx;
+bad:
+  SSL_CTX_free(ctx);
+  return 0;
+}
