@@ -7,7 +7,11 @@
    The child applies -y rules, looks up names (-h -p -l -r), applies -x
    rules and MAXCONIP, performs the handshake (-T), and only then spawns the
    program with pipes on 0/1 and nothing else open; it stays as the relay
-   (-w) and exits with the program's status. */
+   (-w) and exits with the program's status.
+
+   With -n (UCSPI-TLS) the program starts at once: the child relays clear
+   text until the program asks for TLS on the control socket, then does the
+   handshake and relays between the TLS connection and two more pipes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -19,10 +23,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <libowfat/fmt.h>
 #include <libowfat/scan.h>
@@ -37,10 +43,13 @@
 #include "privileges.h"
 #include "remote_info.h"
 #include "rules.h"
+#include "tls_client_cert.h"
 #include "tls_context.h"
 #include "tls_env.h"
+#include "tls_env_cert.h"
 #include "tls_handshake.h"
 #include "tls_relay.h"
+#include "ucspi_tls.h"
 
 extern char **environ;
 
@@ -59,13 +68,24 @@ static int flagtcpenv;               /* -e/-E */
 static int flagkillopts = 1, flagnodelay; /* -o/-O -d/-D */
 static int flag1, flag3, family;     /* -1 -3 -4/-6 */
 static const char *ifname;           /* -I */
+static int flagclientcert;           /* -m 'm', -z 'z', -Z 0 */
+static int flagsslenv;               /* -s/-S */
+static int flagsslwait;              /* -n/-N */
 static char **prog;
 
 static SSL_CTX *ctx;
+static struct tls_cc_config ccconf;  /* the client-certificate policy at start-up */
+
+/* The program's descriptors with -n: SSLCTLFD, SSLREADFD, SSLWRITEFD. */
+#define CTL_FD 3
+#define READ_FD 4
+#define WRITE_FD 5
+/* -s: the certificate variables together stay below this many bytes */
+#define CERT_ENV_MAX 65536
 static sigset_t blocked_chld, unblocked;
 
 static void usage(void) {
-  log_line("usage: sslserver [ -1346UXpPhHrRoOdDqQvVeE ] [ -c limit ] [ -x rules.cdb ]"
+  log_line("usage: sslserver [ -1346UXpPhHrRoOdDqQvVeEsSnNmzZ ] [ -c limit ] [ -x rules.cdb ]"
            " [ -y iprules.cdb ] [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ]"
            " [ -l localname ] [ -t timeout ] [ -T tlstimeout ] [ -w idletimeout ]"
            " [ -I interface ] host port program",
@@ -86,7 +106,32 @@ static unsigned long number(const char *s) {
 struct verdict {
   int deny;              /* 1 rule said deny, 2 MAXCONIP exceeded */
   unsigned long maxconip; /* from a rule, 0 if none */
+  int tls;               /* TLS settings the rules changed: RULE_* bits */
 };
+
+/* Rules may set TLS variables for the connections they match. Changes to
+   the certificate, key or ciphers need a context of their own; changes to
+   the client-certificate policy only touch the connection's SSL object;
+   connections whose rules set none of them use the start-up context. */
+#define RULE_CONTEXT 1
+#define RULE_CLIENTCERT 2
+static const struct {
+  const char *name;
+  int bit;
+} tlsvars[] = {
+  {"CERTFILE", RULE_CONTEXT},      {"KEYFILE", RULE_CONTEXT},
+  {"CERTCHAINFILE", RULE_CONTEXT}, {"CIPHERS", RULE_CONTEXT},
+  {"DHFILE", RULE_CONTEXT},        {"CCAFILE", RULE_CLIENTCERT},
+  {"CCAVERIFY", RULE_CLIENTCERT},  {"CAFILE", RULE_CLIENTCERT},
+  {"CADIR", RULE_CLIENTCERT},      {"VERIFYDEPTH", RULE_CLIENTCERT},
+};
+
+static int tls_rule_bit(const char *var) {
+  size_t k, n = strcspn(var, "=");
+  for (k = 0; k < sizeof tlsvars / sizeof tlsvars[0]; ++k)
+    if (strlen(tlsvars[k].name) == n && !strncmp(var, tlsvars[k].name, n)) return tlsvars[k].bit;
+  return 0;
+}
 
 static void log_verdict(const struct conn *c, const char *pidstr, int deny,
                         unsigned long rulemax) {
@@ -130,12 +175,14 @@ static int check_rules(const char *file, const struct conn *c, int with_names,
   if (r == RULES_DENY) return RULES_DENY;
   *explicit = key.len > 0;
   conn_env_apply(vars.s, vars.len);
-  for (i = 0; i < vars.len; i += strlen(vars.s + i) + 1)
+  for (i = 0; i < vars.len; i += strlen(vars.s + i) + 1) {
+    v->tls |= tls_rule_bit(vars.s + i);
     if (!strncmp(vars.s + i, "MAXCONIP=", 9)) {
       unsigned long u = 0;
       scan_ulong(vars.s + i + 9, &u);
       v->maxconip = u;
     }
+  }
   return RULES_ALLOW;
 }
 
@@ -146,14 +193,15 @@ static void socket_options(int t, const struct conn *c) {
   if (flagnodelay) setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
-/* The program, with the pipes on 0 and 1, fd 2 shared, nothing else open,
-   default signal dispositions; posix_spawn avoids copying this process. */
-static pid_t spawn_program(int in, int out) {
+/* The program, with map[i] on descriptor i (-1: leave as is, for fd 2),
+   nothing else open, default signal dispositions; posix_spawn avoids
+   copying this process. The sources must not be among the targets. */
+static pid_t spawn_program(const int *map, int count) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   sigset_t none, dflt;
   pid_t pid;
-  int e;
+  int e, i;
 
   sigemptyset(&none);
   sigemptyset(&dflt);
@@ -165,9 +213,9 @@ static pid_t spawn_program(int in, int out) {
   posix_spawnattr_setsigdefault(&attr, &dflt);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in, 0);
-  posix_spawn_file_actions_adddup2(&fa, out, 1);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  for (i = 0; i < count; ++i)
+    if (map[i] >= 0) posix_spawn_file_actions_adddup2(&fa, map[i], i);
+  posix_spawn_file_actions_addclosefrom_np(&fa, count > 3 ? count : 3);
   e = posix_spawnp(&pid, prog[0], &fa, &attr, prog, environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
@@ -183,18 +231,271 @@ static int exit_code(int wstat) {
   return 111;
 }
 
+static _Noreturn void finish(pid_t child, int kill_it) {
+  int wstat;
+  if (kill_it) kill(child, SIGTERM);
+  while (waitpid(child, &wstat, 0) == -1)
+    if (errno != EINTR) _exit(111);
+  _exit(exit_code(wstat));
+}
+
+/* a pipe or socket pair whose descriptors are above the program's targets */
+static void high_pair(int fd[2], int sock) {
+  int i, r = sock ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fd) : pipe2(fd, O_CLOEXEC);
+  if (r == -1) log_fatal_sys(111, sock ? "unable to create socket pair" : "unable to create pipe", (char *)0);
+  for (i = 0; i < 2; ++i)
+    if (fd[i] < 10) {
+      int h = fcntl(fd[i], F_DUPFD_CLOEXEC, 10);
+      if (h == -1) log_fatal_sys(111, "unable to move descriptor", (char *)0);
+      close(fd[i]);
+      fd[i] = h;
+    }
+}
+
+static void session_id_context(SSL *ssl, const struct tls_cc_config *cc, unsigned long depth) {
+  /* sessions resume only under the policy that made them */
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  stralloc s = {0};
+  char num[FMT_ULONG];
+  stralloc_copyb(&s, num, fmt_ulong(num, (unsigned long)cc->mode));
+  stralloc_cats(&s, "/");
+  stralloc_catb(&s, num, fmt_ulong(num, depth));
+  stralloc_cats(&s, "/");
+  stralloc_cats(&s, cc->ccafile ? cc->ccafile : "");
+  stralloc_cats(&s, "/");
+  stralloc_cats(&s, cc->cafile ? cc->cafile : "");
+  stralloc_cats(&s, "/");
+  stralloc_cats(&s, cc->cadir ? cc->cadir : "");
+  if (!s.s || !EVP_Digest(s.s, s.len, md, &mdlen, EVP_sha256(), 0)) log_nomem();
+  if (mdlen > SSL_MAX_SID_CTX_LENGTH) mdlen = SSL_MAX_SID_CTX_LENGTH;
+  SSL_set_session_id_context(ssl, md, mdlen);
+  stralloc_free(&s);
+}
+
+/* The connection's SSL object: from the start-up context, or with the TLS
+   settings its rules set. *mode: the client-certificate policy in force. */
+static SSL *connection_ssl(int t, const struct conn *c, const char *pidstr,
+                           const struct verdict *v, enum tls_cc_mode *mode) {
+  static stralloc err;
+  struct tls_cc_config cc = ccconf;
+  SSL_CTX *use = ctx;
+  SSL *ssl;
+
+  if (v->tls && !tls_cc_config_from_env(&cc, flagclientcert, &err)) {
+    log_error("(100) ", err.s, " for: ", c->remoteipstr, " pid: ", pidstr, (char *)0);
+    _exit(100);
+  }
+  if (v->tls & RULE_CONTEXT) {
+    struct tls_server_config tc;
+    tls_context_config_from_env(&tc);
+    use = tls_context_server(&tc, &err);
+    if (use && !tls_cc_setup_ctx(use, &cc, &err)) {
+      SSL_CTX_free(use);
+      use = 0;
+    }
+    if (!use) {
+      log_error("(111) unable to use TLS settings from rules for: ", c->remoteipstr, " pid: ", pidstr,
+                " ", err.s, (char *)0);
+      _exit(111);
+    }
+  }
+  ssl = SSL_new(use);
+  if (use != ctx) SSL_CTX_free(use); /* the SSL object holds its own reference */
+  if (!ssl || SSL_set_fd(ssl, t) != 1) log_fatal(111, "unable to create TLS instance", (char *)0);
+  if (v->tls == RULE_CLIENTCERT) {
+    struct tls_server_config tc;
+    tls_context_config_from_env(&tc); /* for VERIFYDEPTH */
+    if (!tls_cc_setup_ssl(ssl, &cc, &err)) {
+      log_error("(111) unable to use TLS settings from rules for: ", c->remoteipstr, " pid: ", pidstr,
+                " ", err.s, (char *)0);
+      _exit(111);
+    }
+    SSL_set_verify_depth(ssl, (int)tc.verifydepth);
+    session_id_context(ssl, &cc, tc.verifydepth);
+  }
+  *mode = cc.mode;
+  return ssl;
+}
+
+/* The handshake, bounded by -T, and the client-certificate decision.
+   On failure: one log line, the program (if any) ended, exit. */
+static void handshake(SSL *ssl, int t, const struct conn *c, const char *pidstr,
+                      enum tls_cc_mode mode, stralloc *verify, pid_t child) {
+  static stralloc why;
+  const char *reason, *cert;
+  if (tls_handshake_accept(ssl, t, tlstimeout, &reason) != TLS_HANDSHAKE_OK) {
+    if (mode != TLS_CC_OFF && (cert = tls_cc_handshake_reason(ssl))) {
+      log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
+                cert, (char *)0);
+      if (child > 0) finish(child, 1);
+      _exit(100);
+    }
+    log_error("(111) unable to accept TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
+              reason, (char *)0);
+    if (child > 0) finish(child, 1);
+    _exit(111);
+  }
+  if (log_verbosity >= 3)
+    log_line("tls ", pidstr, " accept ", SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl),
+             (char *)0);
+  verify->len = 0;
+  if (mode == TLS_CC_OFF) return;
+  if (!tls_cc_check(ssl, mode, c->remotehost, verify, &why)) {
+    char text[256];
+    log_clean(text, sizeof text, why.s); /* it may quote a name from DNS */
+    log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
+              text, (char *)0);
+    SSL_shutdown(ssl);
+    if (child > 0) finish(child, 1);
+    _exit(100);
+  }
+  if (SSL_get0_peer_certificate(ssl) && SSL_get_verify_result(ssl) == X509_V_OK)
+    log_status("info: valid client cert received for pid: ", pidstr, (char *)0);
+}
+
+/* The TLS variables: the session, SSL_CLIENT_VERIFY when a certificate was
+   requested or -s, and with -s the certificates, bounded in size. */
+static void tls_variables(SSL *ssl, const struct conn *c, const char *pidstr,
+                          const stralloc *verify, stralloc *env) {
+  X509 *own, *peer;
+  size_t start, before;
+  if (!tls_env_session(ssl, env)) log_nomem();
+  if (verify->len || flagsslenv) {
+    if (!stralloc_cats(env, "SSL_CLIENT_VERIFY=") ||
+        !stralloc_cats(env, verify->len ? verify->s : "NONE") || !stralloc_0(env))
+      log_nomem();
+  }
+  if (!flagsslenv) return;
+  start = env->len;
+  own = SSL_get_certificate(ssl);
+  if (own && !tls_env_cert(env, "SSL_SERVER_", own)) log_nomem();
+  peer = SSL_get0_peer_certificate(ssl);
+  /* only a certificate that passed: an unverified one names nobody */
+  if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return;
+  before = env->len;
+  if (!tls_env_cert(env, "SSL_CLIENT_", peer)) log_nomem();
+  if (env->len - start > CERT_ENV_MAX) {
+    env->len = before;
+    log_warn("client certificate too large for the environment from: ", c->remoteipstr,
+             " for pid: ", pidstr, ", SSL_CLIENT_ certificate variables left out", (char *)0);
+    return;
+  }
+  before = env->len;
+  if (!tls_env_cert_chain(env, "SSL_CLIENT_", SSL_get_peer_cert_chain(ssl), peer)) log_nomem();
+  if (env->len - start > CERT_ENV_MAX) {
+    env->len = before;
+    log_warn("client certificate chain too large for the environment from: ", c->remoteipstr,
+             " for pid: ", pidstr, ", SSL_CLIENT_CERT_CHAIN_n left out", (char *)0);
+  }
+}
+
+static _Noreturn void relay(SSL *ssl, int t, int to_prog, int from_prog, const char *bann,
+                  const struct conn *c, const char *pidstr, pid_t child) {
+  struct tls_relay r;
+  enum tls_relay_result rr;
+  const char *reason;
+  r.ssl = ssl;
+  r.sock = t;
+  r.to_prog = to_prog;
+  r.from_prog = from_prog;
+  r.idle = idletimeout;
+  r.banner = bann;
+  r.bannerlen = strlen(bann);
+  rr = tls_relay_run(&r, &reason);
+  if (rr == TLS_RELAY_ERROR)
+    log_error("(111) unable to speak TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
+              reason, (char *)0);
+  close(t);
+  /* on a reset the program sees EOF and EPIPE and ends on its own */
+  finish(child, rr == TLS_RELAY_IDLE || rr == TLS_RELAY_ERROR);
+}
+
+/* -n: the program first, clear text until it asks for TLS (UCSPI-TLS) */
+static _Noreturn void serve_ucspi_tls(int t, SSL *ssl, const struct conn *c, const char *pidstr,
+                                      enum tls_cc_mode mode) {
+  static stralloc verify, tlsenv;
+  int in[2], out[2], tin[2], tout[2], ctl[2], map[6];
+  char num[FMT_ULONG];
+  struct ucspi_tls_plain plain;
+  enum ucspi_tls_result ur;
+  const char *reason;
+  pid_t child;
+
+  high_pair(in, 0);
+  high_pair(out, 0);
+  high_pair(tin, 0);
+  high_pair(tout, 0);
+  high_pair(ctl, 1);
+  num[fmt_ulong(num, CTL_FD)] = 0;
+  if (setenv("SSLCTLFD", num, 1) == -1) log_nomem();
+  num[fmt_ulong(num, READ_FD)] = 0;
+  if (setenv("SSLREADFD", num, 1) == -1) log_nomem();
+  num[fmt_ulong(num, WRITE_FD)] = 0;
+  if (setenv("SSLWRITEFD", num, 1) == -1) log_nomem();
+  map[0] = in[0];
+  map[1] = out[1];
+  map[2] = -1;
+  map[CTL_FD] = ctl[1];
+  map[READ_FD] = tin[0];
+  map[WRITE_FD] = tout[1];
+  child = spawn_program(map, 6);
+  close(in[0]);
+  close(out[1]);
+  close(ctl[1]);
+  close(tin[0]);
+  close(tout[1]);
+
+  plain.sock = t;
+  plain.to_prog = in[1];
+  plain.from_prog = out[0];
+  plain.ctl = ctl[0];
+  plain.idle = idletimeout;
+  plain.banner = banner;
+  plain.bannerlen = strlen(banner);
+  ur = ucspi_tls_plain_relay(&plain, &reason);
+  switch (ur) {
+    case UCSPI_TLS_START:
+    case UCSPI_TLS_START_ENV:
+      break;
+    case UCSPI_TLS_DONE:
+    case UCSPI_TLS_CLOSED:
+      close(t);
+      finish(child, 0);
+    case UCSPI_TLS_IDLE:
+      close(t);
+      finish(child, 1);
+    case UCSPI_TLS_INJECTED:
+      log_error("(100) ", reason, " from: ", c->remoteipstr, " for pid: ", pidstr, (char *)0);
+      close(t);
+      finish(child, 1);
+    default:
+      log_error("(111) UCSPI-TLS: ", reason, " for pid: ", pidstr, (char *)0);
+      close(t);
+      finish(child, 1);
+  }
+
+  handshake(ssl, t, c, pidstr, mode, &verify, child);
+  if (ur == UCSPI_TLS_START_ENV) {
+    tlsenv.len = 0;
+    tls_variables(ssl, c, pidstr, &verify, &tlsenv);
+    if (!ucspi_tls_send_env(ctl[0], tlsenv.s, tlsenv.len, idletimeout))
+      log_warn("unable to send TLS variables to pid: ", pidstr, ": ", strerror(errno), (char *)0);
+  }
+  close(ctl[0]);
+  relay(ssl, t, tin[1], tout[0], "", c, pidstr, child);
+}
+
 static void serve(int t, struct conn *c, unsigned long ipcount) {
-  static stralloc localsa, remotesa, infosa, tlsenv;
+  static stralloc localsa, remotesa, infosa, tlsenv, verify;
   char pidstr[FMT_ULONG];
-  struct verdict v = {0, 0};
+  struct verdict v = {0, 0, 0};
   struct sockaddr_storage ss;
   socklen_t sslen = sizeof ss;
-  int explicit = 0, wstat, in[2], out[2];
-  const char *reason;
+  int explicit = 0, in[2], out[2], map[2];
+  enum tls_cc_mode mode;
   SSL *ssl;
   pid_t child;
-  struct tls_relay relay;
-  enum tls_relay_result rr;
 
   pidstr[fmt_ulong(pidstr, (unsigned long)getpid())] = 0;
   if (getsockname(t, (struct sockaddr *)&ss, &sslen) == -1)
@@ -229,46 +530,24 @@ static void serve(int t, struct conn *c, unsigned long ipcount) {
 
   conn_env_set(c, flagtcpenv);
   socket_options(t, c);
-
-  /* the handshake, bounded by -T; a failure costs no program start */
   fcntl(t, F_SETFL, fcntl(t, F_GETFL) | O_NONBLOCK);
-  ssl = SSL_new(ctx);
-  if (!ssl || SSL_set_fd(ssl, t) != 1) log_fatal(111, "unable to create TLS instance", (char *)0);
-  if (tls_handshake_accept(ssl, t, tlstimeout, &reason) != TLS_HANDSHAKE_OK) {
-    log_error("(111) unable to accept TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
-              reason, (char *)0);
-    _exit(111);
-  }
-  if (log_verbosity >= 3)
-    log_line("tls ", pidstr, " accept ", SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl),
-             (char *)0);
+  ssl = connection_ssl(t, c, pidstr, &v, &mode);
+  if (flagsslwait) serve_ucspi_tls(t, ssl, c, pidstr, mode);
+
+  /* the handshake first: a failure costs no program start */
+  handshake(ssl, t, c, pidstr, mode, &verify, 0);
   tlsenv.len = 0;
-  if (!tls_env_session(ssl, &tlsenv)) log_nomem();
+  tls_variables(ssl, c, pidstr, &verify, &tlsenv);
   conn_env_apply(tlsenv.s, tlsenv.len);
 
   if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
     log_fatal_sys(111, "unable to create pipe", (char *)0);
-  child = spawn_program(in[0], out[1]);
+  map[0] = in[0];
+  map[1] = out[1];
+  child = spawn_program(map, 2);
   close(in[0]);
   close(out[1]);
-
-  relay.ssl = ssl;
-  relay.sock = t;
-  relay.to_prog = in[1];
-  relay.from_prog = out[0];
-  relay.idle = idletimeout;
-  relay.banner = banner;
-  relay.bannerlen = strlen(banner);
-  rr = tls_relay_run(&relay, &reason);
-  if (rr == TLS_RELAY_ERROR)
-    log_error("(111) unable to speak TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
-              reason, (char *)0);
-  /* on a reset the program sees EOF and EPIPE and ends on its own */
-  if (rr == TLS_RELAY_IDLE || rr == TLS_RELAY_ERROR) kill(child, SIGTERM);
-  close(t);
-  while (waitpid(child, &wstat, 0) == -1)
-    if (errno != EINTR) _exit(111);
-  _exit(exit_code(wstat));
+  relay(ssl, t, in[1], out[0], banner, c, pidstr, child);
 }
 
 /* ------------------------------------------------------------- listener */
@@ -368,10 +647,13 @@ int main(int argc, char **argv) {
       case 'V': log_verbosity = 3; break;
       case 'e': flagtcpenv = 1; break;
       case 'E': flagtcpenv = 0; break;
-      case 'S': case 'N': case 'Z': break; /* the defaults */
-      case 's': case 'n': case 'm': case 'z':
-        log_line("fatal: option -", (char[]){(char)opt, 0}, " is not supported yet", (char *)0);
-        _exit(100);
+      case 's': flagsslenv = 1; break;
+      case 'S': flagsslenv = 0; break;
+      case 'n': flagsslwait = 1; break;
+      case 'N': flagsslwait = 0; break;
+      case 'm': flagclientcert = 'm'; break;
+      case 'z': flagclientcert = 'z'; break;
+      case 'Z': flagclientcert = 0; break;
       case 'c': limit = number(optarg); if (!limit) usage(); break;
       case 'x': fnrules = optarg; break;
       case 'y': fniprules = optarg; break;
@@ -419,8 +701,13 @@ int main(int argc, char **argv) {
   if (flag3) read_password(&password);
   tls_context_config_from_env(&tc);
   tc.password = flag3 ? password.s : 0;
+  if (!tls_cc_config_from_env(&ccconf, flagclientcert, &err)) log_fatal(100, err.s, (char *)0);
   privileges_key_begin();
   ctx = tls_context_server(&tc, &err);
+  if (ctx && !tls_cc_setup_ctx(ctx, &ccconf, &err)) {
+    SSL_CTX_free(ctx);
+    ctx = 0;
+  }
   privileges_key_end();
   if (password.s) OPENSSL_cleanse(password.s, password.a);
   if (!ctx) log_fatal(111, err.s, (char *)0);

@@ -56,6 +56,8 @@ def parse():
     p.add_argument("--min", dest="vmin", default=None, choices=sorted(VERSIONS))
     p.add_argument("--max", dest="vmax", default=None, choices=sorted(VERSIONS))
     p.add_argument("--ciphers", default=None)
+    p.add_argument("--cert", default=None, help="client certificate (and chain) to present")
+    p.add_argument("--key", default=None, help="key of --cert (default: in --cert)")
     p.add_argument("--info", default=None,
                    help="file: write 'VERSION CIPHER LOCALPORT' after the handshake")
     p.add_argument("--peercert", default=None, help="file: write the server's certificate (PEM)")
@@ -102,6 +104,8 @@ def context(a):
     else:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+    if a.cert:
+        ctx.load_cert_chain(a.cert, a.key)
     if a.vmin in ("1.0", "1.1") or a.vmax in ("1.0", "1.1"):
         ctx.set_ciphers(a.ciphers or "DEFAULT@SECLEVEL=0")
     elif a.ciphers:

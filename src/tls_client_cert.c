@@ -1,0 +1,186 @@
+/* Client certificates: request, require, verify, match the host name. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "tls_client_cert.h"
+
+static const char *env_nonempty(const char *name) {
+  const char *s = getenv(name);
+  return s && *s ? s : 0;
+}
+
+int tls_cc_config_from_env(struct tls_cc_config *c, int option, stralloc *err) {
+  memset(c, 0, sizeof *c);
+  c->ccafile = env_nonempty("CCAFILE");
+  c->cafile = env_nonempty("CAFILE");
+  c->cadir = env_nonempty("CADIR");
+  if (option == 'z') c->mode = TLS_CC_HOST;
+  else if (option == 'm' || getenv("CCAVERIFY")) c->mode = TLS_CC_REQUIRE;
+  else c->mode = c->ccafile ? TLS_CC_OPTIONAL : TLS_CC_OFF;
+  /* "-" switches the request off, whatever the option says */
+  if (c->ccafile && !strcmp(c->ccafile, "-")) {
+    c->mode = TLS_CC_OFF;
+    c->ccafile = 0;
+  }
+  if (c->mode != TLS_CC_OFF && !c->ccafile) {
+    stralloc_copys(err, option == 'z' ? "option -z needs CCAFILE"
+                        : option == 'm' ? "option -m needs CCAFILE"
+                                        : "CCAVERIFY needs CCAFILE");
+    stralloc_cats(err, ", the CAs to request client certificates from");
+    stralloc_0(err);
+    return 0;
+  }
+  return 1;
+}
+
+static void fail(stralloc *err, const char *what, const char *file) {
+  unsigned long e = ERR_peek_last_error();
+  const char *reason = 0;
+  while ((e = ERR_get_error()))
+    if (ERR_GET_LIB(e) == ERR_LIB_SYS) {
+      reason = strerror(ERR_GET_REASON(e));
+      break;
+    } else if (!reason)
+      reason = ERR_reason_error_string(e);
+  if (!reason) reason = errno ? strerror(errno) : "no certificate found";
+  stralloc_copys(err, what);
+  if (file) {
+    stralloc_cats(err, file);
+    stralloc_cats(err, ": ");
+  }
+  stralloc_cats(err, reason);
+  stralloc_0(err);
+  ERR_clear_error();
+}
+
+/* the optional mode hands every certificate on, verified or not: the
+   result stays in SSL_get_verify_result for SSL_CLIENT_VERIFY */
+static int accept_any(int ok, X509_STORE_CTX *x) {
+  (void)ok;
+  (void)x;
+  return 1;
+}
+
+static int verify_mode(enum tls_cc_mode m) {
+  if (m == TLS_CC_OFF) return SSL_VERIFY_NONE;
+  if (m == TLS_CC_OPTIONAL) return SSL_VERIFY_PEER;
+  return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+}
+
+static STACK_OF(X509_NAME) *request_list(const struct tls_cc_config *c, stralloc *err) {
+  STACK_OF(X509_NAME) *names;
+  errno = 0;
+  ERR_clear_error();
+  names = SSL_load_client_CA_file(c->ccafile);
+  if (!names) fail(err, "unable to load client CA list: ", c->ccafile);
+  return names;
+}
+
+static X509_STORE *trust_store(const struct tls_cc_config *c, stralloc *err) {
+  const char *file = c->cafile ? c->cafile : c->ccafile;
+  X509_STORE *st = X509_STORE_new();
+  if (!st) {
+    fail(err, "unable to create certificate store", 0);
+    return 0;
+  }
+  errno = 0;
+  ERR_clear_error();
+  if (file && X509_STORE_load_file(st, file) != 1) {
+    fail(err, "unable to load CA file: ", file);
+    X509_STORE_free(st);
+    return 0;
+  }
+  if (c->cadir && X509_STORE_load_path(st, c->cadir) != 1) {
+    fail(err, "unable to use CA directory: ", c->cadir);
+    X509_STORE_free(st);
+    return 0;
+  }
+  return st;
+}
+
+int tls_cc_setup_ctx(SSL_CTX *ctx, const struct tls_cc_config *c, stralloc *err) {
+  STACK_OF(X509_NAME) *names;
+  X509_STORE *st;
+  if (c->mode == TLS_CC_OFF) return 1;
+  if (!(names = request_list(c, err))) return 0;
+  if (!(st = trust_store(c, err))) {
+    sk_X509_NAME_pop_free(names, X509_NAME_free);
+    return 0;
+  }
+  SSL_CTX_set_client_CA_list(ctx, names);
+  SSL_CTX_set_cert_store(ctx, st);
+  SSL_CTX_set_verify(ctx, verify_mode(c->mode), c->mode == TLS_CC_OPTIONAL ? accept_any : 0);
+  return 1;
+}
+
+int tls_cc_setup_ssl(SSL *ssl, const struct tls_cc_config *c, stralloc *err) {
+  STACK_OF(X509_NAME) *names;
+  X509_STORE *st;
+  if (c->mode == TLS_CC_OFF) {
+    SSL_set_verify(ssl, SSL_VERIFY_NONE, 0);
+    return 1;
+  }
+  if (!(names = request_list(c, err))) return 0;
+  if (!(st = trust_store(c, err))) {
+    sk_X509_NAME_pop_free(names, X509_NAME_free);
+    return 0;
+  }
+  SSL_set_client_CA_list(ssl, names);
+  SSL_set1_verify_cert_store(ssl, st);
+  X509_STORE_free(st);
+  SSL_set_verify(ssl, verify_mode(c->mode), c->mode == TLS_CC_OPTIONAL ? accept_any : 0);
+  return 1;
+}
+
+static int set(stralloc *sa, const char *a, const char *b) {
+  return stralloc_copys(sa, a) && stralloc_cats(sa, b ? b : "") && stralloc_0(sa);
+}
+
+int tls_cc_check(SSL *ssl, enum tls_cc_mode mode, const char *remotehost, stralloc *verify,
+                 stralloc *why) {
+  X509 *peer = SSL_get0_peer_certificate(ssl);
+  long vr;
+
+  if (!peer) {
+    set(verify, "NONE", 0);
+    if (mode == TLS_CC_REQUIRE || mode == TLS_CC_HOST) { /* the handshake refuses first */
+      set(why, "no client certificate", 0);
+      return 0;
+    }
+    return 1;
+  }
+  vr = SSL_get_verify_result(ssl);
+  if (vr != X509_V_OK) {
+    set(verify, "FAILED:", X509_verify_cert_error_string(vr));
+    if (mode == TLS_CC_OPTIONAL) return 1;
+    set(why, "unable to verify client certificate: ", X509_verify_cert_error_string(vr));
+    return 0;
+  }
+  if (mode == TLS_CC_HOST) {
+    if (!remotehost) { /* nothing to match: valid, but the name is unchecked */
+      set(verify, "GENEROUS", 0);
+      return 1;
+    }
+    if (X509_check_host(peer, remotehost, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, 0) != 1) {
+      set(verify, "FAILED:", "client host name does not match certificate");
+      set(why, "client host name does not match certificate: ", remotehost);
+      return 0;
+    }
+  }
+  set(verify, "SUCCESS", 0);
+  return 1;
+}
+
+const char *tls_cc_handshake_reason(SSL *ssl) {
+  unsigned long e = ERR_peek_last_error();
+  long vr = SSL_get_verify_result(ssl); /* set even when the chain was refused */
+  if (vr != X509_V_OK) return X509_verify_cert_error_string(vr);
+  if (e && ERR_GET_LIB(e) == ERR_LIB_SSL &&
+      ERR_GET_REASON(e) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+    return "no client certificate";
+  return 0;
+}
