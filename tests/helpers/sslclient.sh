@@ -8,6 +8,8 @@
 #     expired.pem           localhost and 127.0.0.1, valid only in January 2020
 #     self.pem              self-signed, localhost and 127.0.0.1
 #     otherca.pem           a CA that issued nothing here
+#     inter.pem             an intermediate CA by ca.pem; deep.pem (localhost,
+#                           127.0.0.1) by inter.pem, deep-chain.pem both
 #     client.pem            clientAuth, CN "test client"; client-enc.key is
 #                           client.key encrypted with the password in client.pass
 #   start_py NAME ARGS...   tests/helpers/tlsserver.py with ARGS in the
@@ -35,6 +37,14 @@ make_client_pki() {
     leaf iponly "/CN=not-an-address" "subjectAltName=IP:127.0.0.1,IP:::1"
     leaf cnonly "/CN=127.0.0.1"
     leaf client "/CN=test client" "extendedKeyUsage=clientAuth"
+    leaf inter "/CN=ucspi-tls test intermediate CA" "basicConstraints=critical,CA:TRUE" \
+      "keyUsage=critical,keyCertSign,cRLSign"
+    key deep
+    o req -new -key deep.key -subj /CN=localhost -out deep.csr
+    printf '%s\n' basicConstraints=CA:FALSE "subjectAltName=DNS:localhost,IP:127.0.0.1" > deep.ext
+    o x509 -req -in deep.csr -CA inter.pem -CAkey inter.key -CAcreateserial -days 2 -sha256 \
+      -extfile deep.ext -out deep.pem
+    cat deep.pem inter.pem > deep-chain.pem
     printf 'client-%s' "$$" > client.pass
     o pkey -in client.key -aes-256-cbc -passout file:client.pass -out client-enc.key
 
@@ -56,7 +66,7 @@ make_client_pki() {
     rm -f ./*.csr
     chmod 600 ./*.key client.pass
   )
-  for f in wrongname iponly cnonly client expired self otherca; do
+  for f in wrongname iponly cnonly client expired self otherca deep-chain; do
     [ -s "$PKI/$f.pem" ] || { diag "make_client_pki: $f.pem missing"; return 1; }
   done
 }
