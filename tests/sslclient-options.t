@@ -1,0 +1,112 @@
+#!/bin/sh
+# sslclient's command line and connection options: usage (100), connection
+# and lookup failures (111), ports by service name, names through DNSCACHEIP
+# (-4, -6, several addresses, -h PTR names), -i/-p local address, -I, -T on a
+# server that never speaks TLS, -w, -D, -v/-q.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helpers/sslserver.sh"
+. "$(dirname "$0")/helpers/sslclient.sh"
+plan 39
+make_client_pki
+CA="-a $PKI/ca.pem"
+
+# usage
+for args in "" "127.0.0.1" "127.0.0.1 443" "-Z 127.0.0.1 443 true" "-T x 127.0.0.1 443 true" \
+  "-T 1+ 127.0.0.1 443 true" "-p 70000 127.0.0.1 443 true" "-i nonsense 127.0.0.1 443 true" \
+  "-V 1x 127.0.0.1 443 true" "-a"; do
+  # shellcheck disable=SC2086
+  out=$(sslc $args 2>&1)
+  is "$?" 100 "usage error: sslclient $args"
+done
+like "$out" '^sslclient: usage: sslclient \[ -463hHrRdDqQveEsSnNxXmMyY \]' "the usage line lists the flags"
+
+freeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+out=$(sslc -H -l0 $CA 127.0.0.1 "$freeport" true 2>&1)
+is "$?" 111 "connection refused: 111"
+is "$out" "sslclient: fatal: unable to connect to: 127.0.0.1 port: $freeport: Connection refused" \
+  "connection refused: the message names address and port"
+out=$(sslc -q -H -l0 $CA 127.0.0.1 "$freeport" true 2>&1)
+is "$?:$out" "111:" "-q: the same exit code, no message"
+out=$(sslc -H -l0 $CA 127.0.0.1 https true 2>&1)
+like "$out" 'port: 443: ' "a service name is looked up in /etc/services"
+out=$(sslc -H -l0 $CA 127.0.0.1 no-such-service true 2>&1)
+is "$?:$out" "111:sslclient: fatal: unable to figure out port number for: no-such-service" \
+  "an unknown service name: 111"
+out=$(sslc -H -l0 -I no-such-if0 $CA ::1 443 true 2>&1)
+is "$?:$out" "111:sslclient: fatal: unknown interface: no-such-if0" "-I an unknown interface: 111"
+
+# names through our own DNS responder
+python3 "$HELPERS/dnsd.py" "$T/dns.ip" --log "$T/dns.log" --lifetime 250 \
+  --a other.example=127.0.0.1 --aaaa other.example=::1 \
+  --a four.example=127.0.0.1 --aaaa six.example=::1 \
+  --ptr 127.0.0.1=loop.example 2> "$T/dnsd.err" &
+track $!
+wait_file "$T/dns.ip" 100
+DNSCACHEIP=$(cat "$T/dns.ip" 2>/dev/null)
+export DNSCACHEIP
+[ -n "$DNSCACHEIP" ] || diag "no DNS responder: $(cat "$T/dnsd.err")"
+
+# wrongname.pem is for other.example; the server listens on 127.0.0.1 only
+CERTFILE=$PKI/wrongname.pem KEYFILE=$PKI/wrongname.key
+start_server dns -H -l srv 127.0.0.1 0 "$PROGS/env.sh"
+for i in 1 2 3; do
+  sslc -H -l0 $CA other.example "$PORT" sh -c 'env > "$1"; cat <&6 >/dev/null' sh "$T/dns$i.env" </dev/null
+  is "$?/$(envval "$T/dns$i.env" SSLREMOTEIP)" "0/127.0.0.1" \
+    "a name with an AAAA (nothing listens) and an A record: connected to the A address, verified by name ($i)"
+done
+out=$(sslc -4 -H -l0 $CA six.example "$PORT" true 2>&1)
+is "$?:$out" "111:sslclient: fatal: no IP address for: six.example" "-4: a name with only AAAA has no address"
+out=$(sslc -6 -H -l0 $CA four.example "$PORT" true 2>&1)
+is "$?:$out" "111:sslclient: fatal: no IP address for: four.example" "-6: a name with only A has no address"
+sslc -4 -N -H -l0 $CA four.example "$PORT" sh -c 'env > "$1"; cat <&6 >/dev/null' sh "$T/four.env" </dev/null
+is "$?/$(envval "$T/four.env" SSLREMOTEIP)" "0/127.0.0.1" "-4: the A record"
+sslc -N $CA 127.0.0.1 "$PORT" sh -c 'env > "$1"; cat <&6 >/dev/null' sh "$T/h.env" </dev/null
+is "$(envval "$T/h.env" SSLREMOTEHOST)" "loop.example" "-h (the default): SSLREMOTEHOST from the PTR record"
+is "$(envval "$T/h.env" SSLLOCALHOST)" "loop.example" "no -l: SSLLOCALHOST from the PTR record"
+stop_server
+unset DNSCACHEIP
+CERTFILE=$PKI/ec.pem KEYFILE=$PKI/ec.key
+
+start_server loc $NODNS 127.0.0.1 0 cat
+sslc -H -l0 -i 127.0.0.2 $CA 127.0.0.1 "$PORT" sh -c 'env > "$1"' sh "$T/i.env" </dev/null
+is "$(envval "$T/i.env" SSLLOCALIP)" "127.0.0.2" "-i 127.0.0.2: the local address"
+lport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sslc -H -l0 -p "$lport" $CA 127.0.0.1 "$PORT" sh -c 'env > "$1"' sh "$T/p.env" </dev/null
+is "$(envval "$T/p.env" SSLLOCALPORT)" "$lport" "-p: the local port"
+out=$(sslc -H -l0 -i ::1 $CA 127.0.0.1 "$PORT" true 2>&1)
+is "$?" 111 "-i of the other family than the only address: 111"
+
+# -D sets TCP_NODELAY on the socket that sslclient (the program's parent) holds
+sslc -H -l0 -D $CA 127.0.0.1 "$PORT" sh -c 'python3 "$1" $PPID > "$2"' sh "$HELPERS/sockopts.py" "$T/D.opts" </dev/null
+like "$(cat "$T/D.opts")" "127\\.0\\.0\\.1 [0-9]+ 127\\.0\\.0\\.1 $PORT nodelay=1" "-D: TCP_NODELAY"
+sslc -H -l0 $CA 127.0.0.1 "$PORT" sh -c 'python3 "$1" $PPID > "$2"' sh "$HELPERS/sockopts.py" "$T/d.opts" </dev/null
+like "$(cat "$T/d.opts")" "127\\.0\\.0\\.1 $PORT nodelay=0" "-d (the default): no TCP_NODELAY"
+
+out=$(sslc -v -H -l0 $CA 127.0.0.1 "$PORT" true 2>&1)
+like "$out" "^sslclient: connected to: 127\\.0\\.0\\.1 port: $PORT\$" "-v: the connection"
+like "$out" "^sslclient: tls connected to: 127\\.0\\.0\\.1 port: $PORT TLSv1\\.[23]:" "-v: the TLS connection"
+stop_server
+
+start_server six $NODNS ::1 0 cat
+sslc -e -H -l0 -I lo $CA ::1 "$PORT" sh -c 'env > "$1"' sh "$T/six.env" </dev/null
+is "$?/$(envval "$T/six.env" PROTO)" "0/TCP6" "-I lo on ::1 works; -e over IPv6: PROTO=TCP6"
+is "$(envval "$T/six.env" TCP6REMOTEPORT)" "$PORT" "-e over IPv6: TCP6REMOTEPORT"
+stop_server
+
+# -T: a server that accepts and never answers the ClientHello
+start_py silent --mode silent
+out=$(sslc -T 1+1 -H -l0 $CA 127.0.0.1 "$PYPORT" sh -c ': > "$1"' sh "$T/ran" 2>&1)
+is "$?" 111 "-T 1+1: a server that never speaks TLS: 111"
+like "$out" "^sslclient: error: unable to TLS connect to: 127\\.0\\.0\\.1 port: $PYPORT: timed out\$" \
+  "-T: the message says timed out"
+[ -e "$T/ran" ]
+is "$?" 1 "-T: the program is not run"
+stop_server "$PYPID"
+
+# -w: a server that says nothing after the handshake
+start_server idle $NODNS 127.0.0.1 0 sleep 25
+out=$(sslc -w 1 -H -l0 $CA 127.0.0.1 "$PORT" sh -c 'cat <&6' 2>&1)
+is "$?" 111 "-w 1: a silent connection ends with 111"
+like "$out" '^sslclient: error: unable to speak TLS: timed out$' "-w: the message says timed out"
+stop_server
+done_testing
