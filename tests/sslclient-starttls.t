@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 25
+plan 27
 make_client_pki
 CA="-a $PKI/ca.pem"
 SMTPC=$HELPERS/starttls-client.py
@@ -70,4 +70,14 @@ like "$(tail -n 1 "$T/bad.c")" '^EOF$' "the program sees EOF instead of a reply"
 
 smtp sni ec y $CA -m localhost
 like "$(grep '^sni=' "$T/sni.log")" '^sni=localhost ' "-m: SNI in the handshake after STARTTLS"
+
+# the README's example program, as printed there
+sed -n '/^  # smtp-starttls:/,/^$/s/^  //p' "$TOP/README" > "$T/smtp-starttls"
+start_py readme --cert "$PKI/ec.pem" --key "$PKI/ec.key" --mode smtp
+out=$(sslc -y -H -l0 $CA 127.0.0.1 "$PYPORT" sh "$T/smtp-starttls" | tr -d '\r' | tr '\n' '|')
+is "$out" "220 test.example ESMTP|250-test.example|250 STARTTLS|220 go ahead|250-test.example|250 SIZE 1000|221 bye|" \
+  "the README's smtp-starttls program works as shown"
+wait_py
+is "$(grep '^tls ' "$T/readme.log" | tr '\n' '|')" "tls EHLO client.example|tls QUIT|" \
+  "and its second EHLO and QUIT went inside TLS"
 done_testing
