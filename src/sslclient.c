@@ -352,7 +352,7 @@ int main(int argc, char **argv) {
   struct conn c;
   const char *host, *keypassfile = 0, *ifname = 0;
   char failed[16], failedstr[IP_ADDRESS_FMT], portstr[FMT_ULONG];
-  int opt, flag3 = 0, s;
+  int opt, flag3 = 0, flagca = 0, s;
   uint16 port;
   uint32 scope = 0;
   SSL_CTX *ctx;
@@ -364,8 +364,6 @@ int main(int argc, char **argv) {
   memset(&tc, 0, sizeof tc);
   memset(&local, 0, sizeof local);
   tc.verifydepth = 1;
-  tc.cafile = nonempty(getenv("CAFILE"));
-  tc.cadir = nonempty(getenv("CADIR"));
   opterr = 0;
   while ((opt = getopt(argc, argv, "+463hHrRdDqQveEsSnNxXmMyYi:p:T:l:t:I:a:A:c:z:k:K:V:w:")) != -1)
     switch (opt) {
@@ -407,8 +405,8 @@ int main(int argc, char **argv) {
       case 'l': localname = optarg; break;
       case 't': infotimeout = number(optarg); break;
       case 'I': ifname = optarg; break;
-      case 'a': tc.cafile = nonempty(optarg); break;
-      case 'A': tc.cadir = nonempty(optarg); break;
+      case 'a': tc.cafile = nonempty(optarg); flagca = 1; break;
+      case 'A': tc.cadir = nonempty(optarg); flagca = 1; break;
       case 'c': tc.certfile = nonempty(optarg); break;
       case 'z': tc.ciphers = nonempty(optarg); break;
       case 'k': tc.keyfile = nonempty(optarg); break;
@@ -423,6 +421,10 @@ int main(int argc, char **argv) {
   if (!strcmp(host, "0")) host = "127.0.0.1";
   prog = argv + 2;
   tc.verify = flagverify;
+  if (!flagca) { /* the environment's CA list only when no option names one */
+    tc.cafile = nonempty(getenv("CAFILE"));
+    tc.cadir = nonempty(getenv("CADIR"));
+  }
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_IGN;

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 38
+plan 39
 make_client_pki
 unset CAFILE CADIR
 
@@ -96,6 +96,8 @@ CADIR=$T/cadir
 export CADIR
 try ec 127.0.0.1
 is "$RC/$OUT" "0/hi" "CADIR from the environment"
+try ec -a "$PKI/otherca.pem" 127.0.0.1
+is "$RC" 110 "-a: CADIR from the environment is not used when an option names the CAs"
 unset CADIR
 # deep-chain: server certificate, intermediate CA, then the CA in -a
 start_py deep --cert "$PKI/deep-chain.pem" --key "$PKI/deep.key" --mode banner --text 'hi\n' --count 2
