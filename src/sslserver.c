@@ -342,10 +342,8 @@ static void handshake(SSL *ssl, int t, const struct conn *c, const char *pidstr,
   verify->len = 0;
   if (mode == TLS_CC_OFF) return;
   if (!tls_cc_check(ssl, mode, c->remotehost, verify, &why)) {
-    char text[256];
-    log_clean(text, sizeof text, why.s); /* it may quote a name from DNS */
     log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
-              text, (char *)0);
+              why.s, (char *)0);
     SSL_shutdown(ssl);
     if (child > 0) finish(child, 1);
     _exit(100);

@@ -1,5 +1,6 @@
 /* Client certificates: request, require, verify, match the host name. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,18 +58,32 @@ static void fail(stralloc *err, const char *what, const char *file) {
   ERR_clear_error();
 }
 
-/* the optional mode hands every certificate on, verified or not: the
-   result stays in SSL_get_verify_result for SSL_CLIENT_VERIFY */
+/* the optional mode hands every certificate on, verified or not; the first
+   error (the cause, not its consequences) is kept for SSL_CLIENT_VERIFY */
+static int first_error_index = -1;
+
 static int accept_any(int ok, X509_STORE_CTX *x) {
-  (void)ok;
-  (void)x;
+  SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+  if (!ok && ssl && first_error_index >= 0 && !SSL_get_ex_data(ssl, first_error_index))
+    SSL_set_ex_data(ssl, first_error_index, (void *)(intptr_t)(X509_STORE_CTX_get_error(x) + 1));
   return 1;
+}
+
+static long verify_result(SSL *ssl) {
+  long vr = SSL_get_verify_result(ssl);
+  intptr_t first = first_error_index >= 0 ? (intptr_t)SSL_get_ex_data(ssl, first_error_index) : 0;
+  if (vr != X509_V_OK && first) vr = (long)first - 1;
+  return vr;
 }
 
 static int verify_mode(enum tls_cc_mode m) {
   if (m == TLS_CC_OFF) return SSL_VERIFY_NONE;
   if (m == TLS_CC_OPTIONAL) return SSL_VERIFY_PEER;
   return SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+}
+
+static void init_index(void) {
+  if (first_error_index < 0) first_error_index = SSL_get_ex_new_index(0, 0, 0, 0, 0);
 }
 
 static STACK_OF(X509_NAME) *request_list(const struct tls_cc_config *c, stralloc *err) {
@@ -106,6 +121,7 @@ int tls_cc_setup_ctx(SSL_CTX *ctx, const struct tls_cc_config *c, stralloc *err)
   STACK_OF(X509_NAME) *names;
   X509_STORE *st;
   if (c->mode == TLS_CC_OFF) return 1;
+  init_index();
   if (!(names = request_list(c, err))) return 0;
   if (!(st = trust_store(c, err))) {
     sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -124,6 +140,7 @@ int tls_cc_setup_ssl(SSL *ssl, const struct tls_cc_config *c, stralloc *err) {
     SSL_set_verify(ssl, SSL_VERIFY_NONE, 0);
     return 1;
   }
+  init_index();
   if (!(names = request_list(c, err))) return 0;
   if (!(st = trust_store(c, err))) {
     sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -153,7 +170,7 @@ int tls_cc_check(SSL *ssl, enum tls_cc_mode mode, const char *remotehost, strall
     }
     return 1;
   }
-  vr = SSL_get_verify_result(ssl);
+  vr = verify_result(ssl);
   if (vr != X509_V_OK) {
     set(verify, "FAILED:", X509_verify_cert_error_string(vr));
     if (mode == TLS_CC_OPTIONAL) return 1;
@@ -166,8 +183,11 @@ int tls_cc_check(SSL *ssl, enum tls_cc_mode mode, const char *remotehost, strall
       return 1;
     }
     if (X509_check_host(peer, remotehost, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, 0) != 1) {
+      size_t i;
       set(verify, "FAILED:", "client host name does not match certificate");
       set(why, "client host name does not match certificate: ", remotehost);
+      for (i = 45; i + 1 < why->len; ++i) /* the name came from DNS: printable only */
+        if ((unsigned char)why->s[i] < 33 || (unsigned char)why->s[i] > 126) why->s[i] = '?';
       return 0;
     }
   }
