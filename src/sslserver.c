@@ -231,12 +231,14 @@ static int exit_code(int wstat) {
   return 111;
 }
 
-static _Noreturn void finish(pid_t child, int kill_it) {
+/* waits for the program; exits with its status, or with code when it was
+   ended for a reason of ours (code 0: its status anyway) */
+static _Noreturn void finish(pid_t child, int kill_it, int code) {
   int wstat;
   if (kill_it) kill(child, SIGTERM);
   while (waitpid(child, &wstat, 0) == -1)
     if (errno != EINTR) _exit(111);
-  _exit(exit_code(wstat));
+  _exit(code ? code : exit_code(wstat));
 }
 
 /* a pipe or socket pair whose descriptors are above the program's targets */
@@ -328,12 +330,12 @@ static void handshake(SSL *ssl, int t, const struct conn *c, const char *pidstr,
     if (mode != TLS_CC_OFF && (cert = tls_cc_handshake_reason(ssl))) {
       log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
                 cert, (char *)0);
-      if (child > 0) finish(child, 1);
+      if (child > 0) finish(child, 1, 100);
       _exit(100);
     }
     log_error("(111) unable to accept TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
               reason, (char *)0);
-    if (child > 0) finish(child, 1);
+    if (child > 0) finish(child, 1, 111);
     _exit(111);
   }
   if (log_verbosity >= 3)
@@ -345,7 +347,7 @@ static void handshake(SSL *ssl, int t, const struct conn *c, const char *pidstr,
     log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
               why.s, (char *)0);
     SSL_shutdown(ssl);
-    if (child > 0) finish(child, 1);
+    if (child > 0) finish(child, 1, 100);
     _exit(100);
   }
   if (SSL_get0_peer_certificate(ssl) && SSL_get_verify_result(ssl) == X509_V_OK)
@@ -406,7 +408,7 @@ static _Noreturn void relay(SSL *ssl, int t, int to_prog, int from_prog, const c
               reason, (char *)0);
   close(t);
   /* on a reset the program sees EOF and EPIPE and ends on its own */
-  finish(child, rr == TLS_RELAY_IDLE || rr == TLS_RELAY_ERROR);
+  finish(child, rr == TLS_RELAY_IDLE || rr == TLS_RELAY_ERROR, 0);
 }
 
 /* -n: the program first, clear text until it asks for TLS (UCSPI-TLS) */
@@ -459,18 +461,18 @@ static _Noreturn void serve_ucspi_tls(int t, SSL *ssl, const struct conn *c, con
     case UCSPI_TLS_DONE:
     case UCSPI_TLS_CLOSED:
       close(t);
-      finish(child, 0);
+      finish(child, 0, 0);
     case UCSPI_TLS_IDLE:
       close(t);
-      finish(child, 1);
+      finish(child, 1, 0);
     case UCSPI_TLS_INJECTED:
       log_error("(100) ", reason, " from: ", c->remoteipstr, " for pid: ", pidstr, (char *)0);
       close(t);
-      finish(child, 1);
+      finish(child, 1, 100);
     default:
       log_error("(111) UCSPI-TLS: ", reason, " for pid: ", pidstr, (char *)0);
       close(t);
-      finish(child, 1);
+      finish(child, 1, 111);
   }
 
   handshake(ssl, t, c, pidstr, mode, &verify, child);

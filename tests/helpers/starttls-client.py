@@ -1,90 +1,153 @@
 #!/usr/bin/env python3
-"""starttls-client.py LOG MODE [EXIT]: a tiny SMTP client, run as the program
-of `sslclient -y` (client-side UCSPI-TLS).
+"""Scripted SMTP/POP3 STARTTLS clients that misbehave, for sslserver -n tests.
 
-It logs the descriptors it holds ("fds: 0 1 2 ..."), then talks plain SMTP on
-fds 6/7: banner, EHLO, and then by MODE
-  none   QUIT in the clear
-  y, Y   STARTTLS, write MODE to $SSLCTLFD (for Y log the variables sent back
-         as "ENV NAME=value", and "ENVEND" at the closing NUL), then EHLO and
-         QUIT over $SSLREADFD / $SSLWRITEFD
-Every line read is logged "S: line", every line sent "C: line"; an EOF where
-a reply was due is logged "EOF". Exits with EXIT (default 0).
+starttls-client.py HOST PORT SCENARIO [--timeout SECONDS]
+
+  inject      EHLO, then "STARTTLS\\r\\nMAIL FROM:<evil@example>\\r\\n" in one write
+              (CVE-2011-0411 class), then a TLS handshake; if that works,
+              "EHLO after" inside TLS
+  inject2     the same, the injected line in a second write right after
+  plainafter  STARTTLS alone, and clear text instead of a ClientHello
+  leave       STARTTLS alone, then close without a handshake
+  hello       a ClientHello right after the banner, without STARTTLS
+  pop3inject  POP3: "STLS\\r\\nUSER evil\\r\\n" in one write, then a handshake
+  good        STARTTLS alone, a handshake, "EHLO after", QUIT
+
+Prints one line per step ("banner ...", "reply ...", "handshake ok" or
+"handshake failed: ...", "tls reply ...", "eof", "timeout"); every wait is
+bounded by --timeout (default 10 seconds).
 """
-import os
+import argparse
+import socket
+import ssl
 import sys
+import time
+import warnings
 
-fds = []
-for fd in range(0, 64):
-    try:
-        os.fstat(fd)
-        fds.append(str(fd))
-    except OSError:
-        pass
-log = open(sys.argv[1], "a", buffering=1)
-mode = sys.argv[2]
-code = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-
-def readline(fd):
-    b = b""
-    while not b.endswith(b"\n"):
-        c = os.read(fd, 1)
-        if not c:
-            return None
-        b += c
-    return b.decode("latin-1").rstrip("\r\n")
+a = argparse.ArgumentParser()
+a.add_argument("host")
+a.add_argument("port", type=int)
+a.add_argument("scenario")
+a.add_argument("--timeout", type=float, default=10.0)
+args = a.parse_args()
+end = time.monotonic() + args.timeout
 
 
-def reply(fd):
-    while True:
-        line = readline(fd)
-        if line is None:
-            log.write("EOF\n")
-            return False
-        log.write("S: %s\n" % line)
-        if len(line) < 4 or line[3] != "-":
-            return True
+def left():
+    return max(0.01, end - time.monotonic())
 
 
-def send(fd, s):
-    try:
-        os.write(fd, (s + "\r\n").encode())
-    except OSError as e:
-        log.write("write failed: %s\n" % e.strerror)
-        return
-    log.write("C: %s\n" % s)
+def out(s):
+    print(s, flush=True)
 
 
-log.write("fds: %s\n" % " ".join(fds))
-
-reply(6)
-send(7, "EHLO client.example")
-reply(6)
-if mode == "none":
-    send(7, "QUIT")
-    reply(6)
-    sys.exit(code)
-send(7, "STARTTLS")
-reply(6)
-ctl = int(os.environ["SSLCTLFD"])
-rfd = int(os.environ["SSLREADFD"])
-wfd = int(os.environ["SSLWRITEFD"])
-os.write(ctl, mode.encode())
-if mode == "Y":
+def readline(s):
     data = b""
-    while not data.endswith(b"\0\0"):
-        c = os.read(ctl, 4096)
+    while not data.endswith(b"\n"):
+        s.settimeout(left())
+        try:
+            c = s.recv(1)
+        except socket.timeout:
+            out("timeout")
+            sys.exit(3)
+        except (ConnectionResetError, ssl.SSLError, OSError) as e:
+            out("eof (%s)" % e.__class__.__name__)
+            sys.exit(0)
         if not c:
-            log.write("ENV EOF\n")
-            break
+            out("eof")
+            sys.exit(0)
         data += c
-    for item in data.split(b"\0"):
-        if item:
-            log.write("ENV %s\n" % item.decode("latin-1").split("\n")[0])
-    log.write("ENVEND\n")
-send(wfd, "EHLO client.example")
-if reply(rfd):
-    send(wfd, "QUIT")
-    reply(rfd)
-sys.exit(code)
+    return data.decode("latin-1").rstrip("\r\n")
+
+
+def reply(s, tag="reply"):
+    """an SMTP reply (multi-line until 'NNN ') or one POP3 line"""
+    while True:
+        line = readline(s)
+        out("%s %s" % (tag, line))
+        if len(line) < 4 or line[3] != "-":
+            return line
+
+
+def client_hello():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    i, o = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(i, o, server_side=False)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return o.read()
+
+
+def handshake(s):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s.settimeout(left())
+    try:
+        t = ctx.wrap_socket(s)
+        t.settimeout(left())
+        # TLS 1.3: the server's verdict may come with the first record
+        t.sendall(b"EHLO after\r\n")
+        out("handshake ok")
+        reply(t, "tls reply")
+        return t
+    except (ssl.SSLError, OSError) as e:
+        out("handshake failed: %s" % e.__class__.__name__)
+        return None
+
+
+s = socket.create_connection((args.host, args.port), timeout=left())
+sc = args.scenario
+reply(s, "banner")
+if sc == "hello":
+    s.sendall(client_hello())
+    s.settimeout(left())
+    try:
+        d = s.recv(100)
+        out("eof" if not d else "got %d bytes" % len(d))
+    except socket.timeout:
+        out("timeout")
+    except OSError as e:
+        out("eof (%s)" % e.__class__.__name__)
+    sys.exit(0)
+if sc.startswith("pop3"):
+    s.sendall(b"STLS\r\nUSER evil\r\n")
+    reply(s)
+    handshake(s)
+    sys.exit(0)
+s.sendall(b"EHLO test\r\n")
+reply(s)
+if sc == "inject":
+    s.sendall(b"STARTTLS\r\nMAIL FROM:<evil@example>\r\n")
+elif sc == "inject2":
+    s.sendall(b"STARTTLS\r\n")
+    s.sendall(b"MAIL FROM:<evil@example>\r\n")
+else:
+    s.sendall(b"STARTTLS\r\n")
+reply(s)
+if sc == "leave":
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+    s.close()
+    out("left")
+    sys.exit(0)
+if sc == "plainafter":
+    s.sendall(b"MAIL FROM:<evil@example>\r\n")
+    s.settimeout(left())
+    try:
+        d = s.recv(100)
+        out("eof" if not d else "got %r" % d[:40])
+    except socket.timeout:
+        out("timeout")
+    except OSError as e:
+        out("eof (%s)" % e.__class__.__name__)
+    sys.exit(0)
+t = handshake(s)
+if t and sc == "good":
+    t.sendall(b"QUIT\r\n")
+    reply(t, "tls reply")
