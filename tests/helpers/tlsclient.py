@@ -50,6 +50,7 @@ def parse():
     p.add_argument("--expect", default=None, help="stop reading once this is seen")
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--bind", default=None, help="local source address")
+    p.add_argument("--bind2", default=None, help="--mode resume: source address of the second connection")
     p.add_argument("--ipoptions", default=None, help="IPv4 options to send, in hex")
     p.add_argument("--cafile", default=None, help="verify the server against this CA")
     p.add_argument("--servername", default=None, help="SNI and name to verify")
@@ -265,6 +266,7 @@ def resume(a, s, dl, expect):
     session = None
     for n in (1, 2):
         if n == 2:
+            a.bind = a.bind2 or a.bind
             s = connect(a, dl)
         s.settimeout(dl.left())
         try:
