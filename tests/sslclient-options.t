@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 39
+plan 43
 make_client_pki
 CA="-a $PKI/ca.pem"
 
@@ -91,6 +91,25 @@ start_server six $NODNS ::1 0 cat
 sslc -e -H -l0 -I lo $CA ::1 "$PORT" sh -c 'env > "$1"' sh "$T/six.env" </dev/null
 is "$?/$(envval "$T/six.env" PROTO)" "0/TCP6" "-I lo on ::1 works; -e over IPv6: PROTO=TCP6"
 is "$(envval "$T/six.env" TCP6REMOTEPORT)" "$PORT" "-e over IPv6: TCP6REMOTEPORT"
+stop_server
+
+# -r: the server host's ident service; -t bounds a silent one
+python3 "$HELPERS/identd.py" 127.0.0.6 "$T/identd.ready" --user bob --lifetime 100 2>"$T/identd.log" &
+track $!
+python3 "$HELPERS/identd.py" 127.0.0.7 "$T/identd7.ready" --silent --lifetime 100 2>"$T/identd7.log" &
+track $!
+wait_file "$T/identd.ready" 100; wait_file "$T/identd7.ready" 100
+start_server ident $NODNS 127.0.0.6 0 cat
+sslc -r -H -l0 -N $CA 127.0.0.6 "$PORT" sh -c 'env > "$1"' sh "$T/r.env" </dev/null
+is "$(envval "$T/r.env" SSLREMOTEINFO)" "bob" "-r: SSLREMOTEINFO from the server host's ident service"
+grep -Eq "query '$PORT *, *$(envval "$T/r.env" SSLLOCALPORT)'" "$T/identd.log"
+ok $? "-r: the query names the server's port, then ours"
+sslc -H -l0 -N $CA 127.0.0.6 "$PORT" sh -c 'env > "$1"' sh "$T/R.env" </dev/null
+is "$(envval "$T/R.env" SSLREMOTEINFO)" "<unset>" "-R (the default): no ident query, no SSLREMOTEINFO"
+stop_server
+start_server ident7 $NODNS 127.0.0.7 0 cat
+sslc -r -t 1 -H -l0 -N $CA 127.0.0.7 "$PORT" sh -c 'env > "$1"' sh "$T/t.env" </dev/null
+is "$?/$(envval "$T/t.env" SSLREMOTEINFO)" "0/<unset>" "-t 1: a silent ident service is given up on, the connection goes on"
 stop_server
 
 # -T: a server that accepts and never answers the ClientHello
