@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 43
+plan 45
 make_client_pki
 CA="-a $PKI/ca.pem"
 
@@ -39,6 +39,7 @@ is "$?:$out" "111:sslclient: fatal: unknown interface: no-such-if0" "-I an unkno
 python3 "$HELPERS/dnsd.py" "$T/dns.ip" --log "$T/dns.log" --lifetime 250 \
   --a other.example=127.0.0.1 --aaaa other.example=::1 \
   --a four.example=127.0.0.1 --aaaa six.example=::1 \
+  --a www.wild.example=127.0.0.1 --a a.b.wild.example=127.0.0.1 \
   --ptr 127.0.0.1=loop.example 2> "$T/dnsd.err" &
 track $!
 wait_file "$T/dns.ip" 100
@@ -63,6 +64,14 @@ is "$?/$(envval "$T/four.env" SSLREMOTEIP)" "0/127.0.0.1" "-4: the A record"
 sslc -N $CA 127.0.0.1 "$PORT" sh -c 'env > "$1"; cat <&6 >/dev/null' sh "$T/h.env" </dev/null
 is "$(envval "$T/h.env" SSLREMOTEHOST)" "loop.example" "-h (the default): SSLREMOTEHOST from the PTR record"
 is "$(envval "$T/h.env" SSLLOCALHOST)" "loop.example" "no -l: SSLLOCALHOST from the PTR record"
+stop_server
+CERTFILE=$PKI/wild.pem KEYFILE=$PKI/wild.key
+start_server wild -H -l srv 127.0.0.1 0 true
+sslc -H -l0 $CA www.wild.example "$PORT" true
+is "$?" 0 "www.wild.example matches the SAN *.wild.example"
+out=$(sslc -H -l0 $CA a.b.wild.example "$PORT" true 2>&1)
+is "$?:$out" "110:sslclient: error: server hostname does not match certificate: a.b.wild.example" \
+  "a wildcard stands for one label only"
 stop_server
 unset DNSCACHEIP
 CERTFILE=$PKI/ec.pem KEYFILE=$PKI/ec.key

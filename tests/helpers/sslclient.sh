@@ -5,6 +5,7 @@
 #     wrongname.pem         SAN DNS:other.example, CN other.example
 #     iponly.pem            SAN IP:127.0.0.1, IP:::1 only, CN not-an-address
 #     cnonly.pem            no SAN, CN 127.0.0.1 (what ucspi-ssl compares)
+#     wild.pem              SAN DNS:*.wild.example
 #     expired.pem           localhost and 127.0.0.1, valid only in January 2020
 #     self.pem              self-signed, localhost and 127.0.0.1
 #     otherca.pem           a CA that issued nothing here
@@ -36,6 +37,7 @@ make_client_pki() {
     leaf wrongname "/CN=other.example" "subjectAltName=DNS:other.example"
     leaf iponly "/CN=not-an-address" "subjectAltName=IP:127.0.0.1,IP:::1"
     leaf cnonly "/CN=127.0.0.1"
+    leaf wild "/CN=wildcard" "subjectAltName=DNS:*.wild.example"
     leaf client "/CN=test client" "extendedKeyUsage=clientAuth"
     leaf inter "/CN=ucspi-tls test intermediate CA" "basicConstraints=critical,CA:TRUE" \
       "keyUsage=critical,keyCertSign,cRLSign"
@@ -66,7 +68,7 @@ make_client_pki() {
     rm -f ./*.csr
     chmod 600 ./*.key client.pass
   )
-  for f in wrongname iponly cnonly client expired self otherca deep-chain; do
+  for f in wrongname iponly cnonly wild client expired self otherca deep-chain; do
     [ -s "$PKI/$f.pem" ] || { diag "make_client_pki: $f.pem missing"; return 1; }
   done
 }
