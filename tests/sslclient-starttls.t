@@ -10,7 +10,7 @@
 plan 27
 make_client_pki
 CA="-a $PKI/ca.pem"
-SMTPC=$HELPERS/starttls-client.py
+SMTPC=$HELPERS/sslclient-smtp.py
 
 # smtp NAME CERT MODE [sslclient options...] HOST: one SMTP session; RC,
 # client log in $T/NAME.c, server log in $T/NAME.log
