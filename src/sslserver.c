@@ -327,7 +327,8 @@ static void handshake(SSL *ssl, int t, const struct conn *c, const char *pidstr,
   static stralloc why;
   const char *reason, *cert;
   if (tls_handshake_accept(ssl, t, tlstimeout, &reason) != TLS_HANDSHAKE_OK) {
-    if (mode != TLS_CC_OFF && (cert = tls_cc_handshake_reason(ssl))) {
+    /* only a required certificate ends a handshake for being what it is */
+    if ((mode == TLS_CC_REQUIRE || mode == TLS_CC_HOST) && (cert = tls_cc_handshake_reason(ssl))) {
       log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
                 cert, (char *)0);
       if (child > 0) finish(child, 1, 100);
