@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 45
+plan 46
 make_client_pki
 CA="-a $PKI/ca.pem"
 
@@ -102,23 +102,41 @@ is "$?/$(envval "$T/six.env" PROTO)" "0/TCP6" "-I lo on ::1 works; -e over IPv6:
 is "$(envval "$T/six.env" TCP6REMOTEPORT)" "$PORT" "-e over IPv6: TCP6REMOTEPORT"
 stop_server
 
-# -r: the server host's ident service; -t bounds a silent one
-python3 "$HELPERS/identd.py" 127.0.0.6 "$T/identd.ready" --user bob --lifetime 100 2>"$T/identd.log" &
-track $!
-python3 "$HELPERS/identd.py" 127.0.0.7 "$T/identd7.ready" --silent --lifetime 100 2>"$T/identd7.log" &
-track $!
-wait_file "$T/identd.ready" 100; wait_file "$T/identd7.ready" 100
-start_server ident $NODNS 127.0.0.6 0 cat
-sslc -r -H -l0 -N $CA 127.0.0.6 "$PORT" sh -c 'env > "$1"' sh "$T/r.env" </dev/null
+# -r: the server host's ident service; -t bounds a silent one.
+# start_identd TAG ARGS...: identd.py on a random 127.113.x.y, since other
+# test runs on this machine may hold port 113 of any fixed address; sets IDADDR
+start_identd() {
+  _tag=$1; shift
+  for _try in 1 2 3 4 5; do
+    IDADDR=$(od -An -N2 -tu1 /dev/urandom | awk '{ print "127.113." $1 "." ($2 % 254 + 1) }')
+    rm -f "$T/$_tag.ready"
+    python3 "$HELPERS/identd.py" "$IDADDR" "$T/$_tag.ready" "$@" --lifetime 100 2>"$T/$_tag.log" &
+    _idpid=$!
+    track "$_idpid"
+    _i=0
+    while [ ! -s "$T/$_tag.ready" ] && running "$_idpid" && [ $_i -lt 100 ]; do
+      sleep 0.1; _i=$((_i + 1))
+    done
+    [ -s "$T/$_tag.ready" ] && return 0
+  done
+  diag "identd.py did not start: $(cat "$T/$_tag.log")"
+  return 1
+}
+start_identd identd --user bob
+start_server ident $NODNS "$IDADDR" 0 cat
+sslc -r -H -l0 -N $CA "$IDADDR" "$PORT" sh -c 'env > "$1"' sh "$T/r.env" </dev/null
 is "$(envval "$T/r.env" SSLREMOTEINFO)" "bob" "-r: SSLREMOTEINFO from the server host's ident service"
 grep -Eq "query '$PORT *, *$(envval "$T/r.env" SSLLOCALPORT)'" "$T/identd.log"
 ok $? "-r: the query names the server's port, then ours"
-sslc -H -l0 -N $CA 127.0.0.6 "$PORT" sh -c 'env > "$1"' sh "$T/R.env" </dev/null
+sslc -H -l0 -N $CA "$IDADDR" "$PORT" sh -c 'env > "$1"' sh "$T/R.env" </dev/null
 is "$(envval "$T/R.env" SSLREMOTEINFO)" "<unset>" "-R (the default): no ident query, no SSLREMOTEINFO"
 stop_server
-start_server ident7 $NODNS 127.0.0.7 0 cat
-sslc -r -t 1 -H -l0 -N $CA 127.0.0.7 "$PORT" sh -c 'env > "$1"' sh "$T/t.env" </dev/null
+start_identd identd7 --silent
+start_server ident7 $NODNS "$IDADDR" 0 cat
+sslc -r -t 1 -H -l0 -N $CA "$IDADDR" "$PORT" sh -c 'env > "$1"' sh "$T/t.env" </dev/null
 is "$?/$(envval "$T/t.env" SSLREMOTEINFO)" "0/<unset>" "-t 1: a silent ident service is given up on, the connection goes on"
+grep -q "query" "$T/identd7.log"
+ok $? "-t 1: the silent ident service was asked"
 stop_server
 
 # -T: a server that accepts and never answers the ClientHello
