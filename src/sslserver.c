@@ -18,7 +18,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -41,6 +40,7 @@
 #include "ip_address.h"
 #include "log.h"
 #include "privileges.h"
+#include "prog_spawn.h"
 #include "remote_info.h"
 #include "rules.h"
 #include "tls_client_cert.h"
@@ -194,35 +194,17 @@ static void socket_options(int t, const struct conn *c) {
 }
 
 /* The program, with map[i] on descriptor i (-1: leave as is, for fd 2),
-   nothing else open, default signal dispositions; posix_spawn avoids
-   copying this process. The sources must not be among the targets. */
+   nothing else open, default signal dispositions. The sources must not be
+   among the targets. */
 static pid_t spawn_program(const int *map, int count) {
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  sigset_t none, dflt;
+  sigset_t dflt;
   pid_t pid;
-  int e, i;
-
-  sigemptyset(&none);
   sigemptyset(&dflt);
   sigaddset(&dflt, SIGPIPE);
   sigaddset(&dflt, SIGCHLD);
   sigaddset(&dflt, SIGTERM);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &dflt);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawn_file_actions_init(&fa);
-  for (i = 0; i < count; ++i)
-    if (map[i] >= 0) posix_spawn_file_actions_adddup2(&fa, map[i], i);
-  posix_spawn_file_actions_addclosefrom_np(&fa, count > 3 ? count : 3);
-  e = posix_spawnp(&pid, prog[0], &fa, &attr, prog, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (e) {
-    errno = e;
-    log_fatal_sys(111, "unable to run: ", prog[0], (char *)0);
-  }
+  pid = prog_spawn(prog, map, count, &dflt);
+  if (pid == -1) log_fatal_sys(111, "unable to run: ", prog[0], (char *)0);
   return pid;
 }
 
