@@ -104,7 +104,6 @@ static unsigned long number(const char *s) {
 
 /* what -x/-y found for this connection */
 struct verdict {
-  int deny;              /* 1 rule said deny, 2 MAXCONIP exceeded */
   unsigned long maxconip; /* from a rule, 0 if none */
   int tls;               /* TLS settings the rules changed: RULE_* bits */
 };
@@ -146,51 +145,105 @@ static void log_verdict(const struct conn *c, const char *pidstr, int deny,
            deny == 2 ? " exceeded" : "", (char *)0);
 }
 
-/* Looks the connection up in file; applies the rule's variables on allow.
-   Returns RULES_ALLOW or RULES_DENY; *explicit says a non-default key hit. */
-static int check_rules(const char *file, const struct conn *c, int with_names,
-                       struct verdict *v, int *explicit) {
-  static stralloc key, vars;
-  struct rules_query q;
-  int fd, r;
-  size_t i;
+/* One rules lookup, kept so that the listener's lookup serves the child:
+   result RULES_ALLOW, RULES_DENY or RULES_ERROR (errno set); vars are the
+   allow rule's NAME=value\0 strings; explicit: a non-default key hit. */
+struct rules_hit {
+  int done, result, explicit;
+  stralloc vars;
+};
 
-  *explicit = 0;
+static void rules_look(const char *file, const struct conn *c, int with_names,
+                       struct rules_hit *h) {
+  static stralloc key;
+  struct rules_query q;
+  int fd;
+
+  h->done = 1;
+  h->explicit = 0;
+  h->vars.len = key.len = 0;
   fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd == -1) {
-    if (errno == ENOENT && flagallownorules) return RULES_ALLOW;
-    log_warn("dropping connection, unable to read rules: ", file, ": ", strerror(errno), (char *)0);
-    _exit(111);
+    h->result = errno == ENOENT && flagallownorules ? RULES_ALLOW : RULES_ERROR;
+    return;
   }
   q.ip = c->remoteipstr;
   q.info = with_names ? c->remoteinfo : 0;
   q.host = with_names ? c->remotehost : 0;
-  key.len = vars.len = 0;
-  r = rules_lookup(fd, &q, &key, &vars);
-  close(fd);
-  if (r == RULES_ERROR) {
-    log_warn("dropping connection, unable to read rules: ", file, ": ", strerror(errno), (char *)0);
-    _exit(111);
+  h->result = rules_lookup(fd, &q, &key, &h->vars);
+  if (h->result == RULES_ERROR) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return;
   }
-  if (r == RULES_DENY) return RULES_DENY;
-  *explicit = key.len > 0;
-  conn_env_apply(vars.s, vars.len);
-  for (i = 0; i < vars.len; i += strlen(vars.s + i) + 1) {
-    v->tls |= tls_rule_bit(vars.s + i);
-    if (!strncmp(vars.s + i, "MAXCONIP=", 9)) {
+  close(fd);
+  h->explicit = h->result == RULES_ALLOW && key.len > 0;
+}
+
+/* what an allow rule means for the verdict: MAXCONIP and the TLS bits */
+static void rules_verdict(const struct rules_hit *h, struct verdict *v) {
+  size_t i;
+  for (i = 0; i < h->vars.len; i += strlen(h->vars.s + i) + 1) {
+    v->tls |= tls_rule_bit(h->vars.s + i);
+    if (!strncmp(h->vars.s + i, "MAXCONIP=", 9)) {
       unsigned long u = 0;
-      scan_ulong(vars.s + i + 9, &u);
+      scan_ulong(h->vars.s + i + 9, &u);
       v->maxconip = u;
     }
   }
-  return RULES_ALLOW;
+}
+
+static void rules_warn(const char *file) {
+  log_warn("dropping connection, unable to read rules: ", file, ": ", strerror(errno), (char *)0);
+}
+
+/* -y and -x as far as they are known: which applies, in order */
+struct rules_state {
+  int formatted;          /* local address read and conn formatted */
+  struct rules_hit y, x;
+};
+
+/* Runs the lookups not yet done (names known now: with_names) and decides.
+   Returns 0 allow, 1 deny by rule, 2 MAXCONIP exceeded, -1 unable to read
+   (warned); stops at the first lookup that needs names when !with_names. */
+static int rules_decide(const struct conn *c, unsigned long ipcount, int with_names,
+                        struct rules_state *st, struct verdict *v) {
+  if (fniprules) {
+    if (!st->y.done) rules_look(fniprules, c, 0, &st->y);
+    if (st->y.result == RULES_ERROR) {
+      rules_warn(fniprules);
+      return -1;
+    }
+    if (st->y.result == RULES_DENY) return 1;
+    rules_verdict(&st->y, v);
+  }
+  /* an explicit allow from -y stands; otherwise -x decides */
+  if (fnrules && !(fniprules && st->y.explicit)) {
+    if (!st->x.done) {
+      if (!with_names) return 0;
+      rules_look(fnrules, c, 1, &st->x);
+    }
+    if (st->x.result == RULES_ERROR) {
+      rules_warn(fnrules);
+      return -1;
+    }
+    if (st->x.result == RULES_DENY) return 1;
+    rules_verdict(&st->x, v);
+  }
+  if (v->maxconip) {
+    if (limit && v->maxconip > limit) v->maxconip = limit;
+    if (ipcount >= v->maxconip) return 2;
+  }
+  return 0;
 }
 
 static void socket_options(int t, const struct conn *c) {
   int on = 1;
   if (flagkillopts && ip_address_is4(c->localip))
     setsockopt(t, IPPROTO_IP, IP_OPTIONS, 0, 0); /* source routes: reply by default route */
-  if (flagnodelay) setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  /* on through the handshake even with -d: the relay turns it off later */
+  setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 /* The program, with map[i] on descriptor i (-1: leave as is, for fd 2),
@@ -385,6 +438,7 @@ static _Noreturn void relay(SSL *ssl, int t, int to_prog, int from_prog, const c
   r.idle = idletimeout;
   r.banner = bann;
   r.bannerlen = strlen(bann);
+  r.nagle = !flagnodelay;
   rr = tls_relay_run(&r, &reason);
   if (rr == TLS_RELAY_ERROR)
     log_error("(111) unable to speak TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
@@ -469,30 +523,34 @@ static _Noreturn void serve_ucspi_tls(int t, SSL *ssl, const struct conn *c, con
   relay(ssl, t, tin[1], tout[0], "", c, pidstr, child);
 }
 
-static void serve(int t, struct conn *c, unsigned long ipcount) {
-  static stralloc localsa, remotesa, infosa, tlsenv, verify;
-  char pidstr[FMT_ULONG];
-  struct verdict v = {0, 0, 0};
+static int read_local(int t, struct conn *c) {
   struct sockaddr_storage ss;
   socklen_t sslen = sizeof ss;
-  int explicit = 0, in[2], out[2], map[2];
+  if (getsockname(t, (struct sockaddr *)&ss, &sslen) == -1) return 0;
+  ip_address_from_sockaddr(&ss, c->localip, &c->localport, 0);
+  conn_format(c);
+  return 1;
+}
+
+/* st: what the listener already looked up (see listener_rules) */
+static void serve(int t, struct conn *c, unsigned long ipcount, struct rules_state *st) {
+  static stralloc localsa, remotesa, infosa, tlsenv, verify;
+  char pidstr[FMT_ULONG];
+  struct verdict v = {0, 0};
+  int in[2], out[2], map[2], d;
   enum tls_cc_mode mode;
   SSL *ssl;
   pid_t child;
 
   pidstr[fmt_ulong(pidstr, (unsigned long)getpid())] = 0;
-  if (getsockname(t, (struct sockaddr *)&ss, &sslen) == -1)
+  if (!st->formatted && !read_local(t, c))
     log_fatal_sys(111, "unable to get local address", (char *)0);
-  ip_address_from_sockaddr(&ss, c->localip, &c->localport, 0);
-  conn_format(c);
   log_status("pid ", pidstr, " from ", c->remoteipstr, (char *)0);
 
   if (localname) c->localhost = localname;
   /* -y: the address alone, before any DNS or ident traffic */
-  if (fniprules) {
-    if (check_rules(fniprules, c, 0, &v, &explicit) == RULES_DENY) v.deny = 1;
-  }
-  if (!v.deny) {
+  d = rules_decide(c, ipcount, 0, st, &v);
+  if (!d) {
     if (!localname && host_lookup_name(&localsa, c->localip)) c->localhost = localsa.s;
     if (flagremotehost && host_lookup_name(&remotesa, c->remoteip))
       if (!flagparanoid || host_lookup_confirms(remotesa.s, c->remoteip)) c->remotehost = remotesa.s;
@@ -500,20 +558,19 @@ static void serve(int t, struct conn *c, unsigned long ipcount) {
         remote_info(&infosa, c->remoteip, c->remoteport, c->localip, c->localport, c->scope,
                     identtimeout))
       c->remoteinfo = infosa.s;
-    /* an explicit allow from -y stands; otherwise -x decides */
-    if (fnrules && !explicit)
-      if (check_rules(fnrules, c, 1, &v, &explicit) == RULES_DENY) v.deny = 1;
+    /* now -x with the names (the lookups done so far are not repeated) */
+    v.maxconip = 0;
+    v.tls = 0;
+    d = rules_decide(c, ipcount, 1, st, &v);
   }
-  if (!v.deny && v.maxconip) {
-    if (limit && v.maxconip > limit) v.maxconip = limit;
-    if (ipcount >= v.maxconip) v.deny = 2;
-  }
-  log_verdict(c, pidstr, v.deny, v.maxconip);
-  if (v.deny) _exit(100);
+  if (d == -1) _exit(111);
+  log_verdict(c, pidstr, d, v.maxconip);
+  if (d) _exit(100);
+  if (st->y.done && st->y.result == RULES_ALLOW) conn_env_apply(st->y.vars.s, st->y.vars.len);
+  if (st->x.done && st->x.result == RULES_ALLOW) conn_env_apply(st->x.vars.s, st->x.vars.len);
 
   conn_env_set(c, flagtcpenv);
-  socket_options(t, c);
-  fcntl(t, F_SETFL, fcntl(t, F_GETFL) | O_NONBLOCK);
+  socket_options(t, c); /* the socket is non-blocking from accept4 */
   ssl = connection_ssl(t, c, pidstr, &v, &mode);
   if (flagsslwait) serve_ucspi_tls(t, ssl, c, pidstr, mode);
 
@@ -534,6 +591,30 @@ static void serve(int t, struct conn *c, unsigned long ipcount) {
 }
 
 /* ------------------------------------------------------------- listener */
+
+/* Rules the listener can decide alone are looked up before fork, so a
+   denied connection costs no process: -y always (the address is all it
+   needs), -x when no name is looked up first (-H -R) and the deny line
+   needs no local name lookup (-l, or no -v). The log lines are the
+   child's, with the listener's pid. Returns 0 to go on with a child. */
+static int listener_rules(int t, struct conn *c, unsigned long ipcount, int early_x,
+                          struct rules_state *st) {
+  struct verdict v = {0, 0};
+  char pidstr[FMT_ULONG];
+  int d;
+  if (!read_local(t, c)) return 0; /* the child reports it */
+  st->formatted = 1;
+  c->localhost = localname;
+  d = rules_decide(c, ipcount, early_x, st, &v);
+  if (!d) return 0;
+  if (d > 0) {
+    pidstr[fmt_ulong(pidstr, (unsigned long)getpid())] = 0;
+    log_status("pid ", pidstr, " from ", c->remoteipstr, (char *)0);
+    log_verdict(c, pidstr, d, v.maxconip);
+    log_status("ended by ", pidstr, " status 25600", (char *)0); /* as a child's exit 100 */
+  }
+  return 1;
+}
 
 static void status(void) {
   char n[FMT_ULONG], l[FMT_ULONG], m[FMT_ULONG];
@@ -593,12 +674,13 @@ static void hold_std_fds(void) {
 
 int main(int argc, char **argv) {
   static stralloc password, err;
+  static struct rules_state rs;
   struct tls_server_config tc;
   struct bind_request req;
   struct bound b;
   struct sigaction sa;
   const char *x;
-  int opt;
+  int opt, early_x;
 
   log_init("sslserver");
   hold_std_fds();
@@ -707,6 +789,7 @@ int main(int argc, char **argv) {
     if (write(1, port, n) != (ssize_t)n) log_fatal_sys(111, "unable to print port", (char *)0);
   }
   status();
+  early_x = fnrules && !flagremotehost && !flagremoteinfo && (localname || log_verbosity < 2);
 
   for (;;) {
     struct sockaddr_storage ss;
@@ -718,7 +801,7 @@ int main(int argc, char **argv) {
 
     while (conn_limits_count() >= limit) sigsuspend(&unblocked);
     sigprocmask(SIG_UNBLOCK, &blocked_chld, 0);
-    t = accept4(b.fd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
+    t = accept4(b.fd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
     sigprocmask(SIG_BLOCK, &blocked_chld, 0);
     if (t == -1) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
@@ -737,6 +820,11 @@ int main(int argc, char **argv) {
       close(t);
       continue;
     }
+    rs.formatted = rs.y.done = rs.x.done = 0;
+    if ((fniprules || early_x) && listener_rules(t, &c, ipcount, early_x, &rs)) {
+      close(t);
+      continue;
+    }
     pid = fork();
     if (pid == 0) {
       close(b.fd);
@@ -745,7 +833,7 @@ int main(int argc, char **argv) {
       sigaction(SIGTERM, &sa, 0);
       sigaction(SIGCHLD, &sa, 0);
       sigprocmask(SIG_SETMASK, &unblocked, 0);
-      serve(t, &c, ipcount);
+      serve(t, &c, ipcount, &rs);
     }
     if (pid == -1) {
       log_warn("unable to fork: ", strerror(errno), (char *)0);

@@ -3,6 +3,8 @@
    TLS record, so each record costs one SSL_read and one write(2). */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +34,13 @@ static enum tls_relay_result failure(int e, const char **reason) {
   return TLS_RELAY_ERROR;
 }
 
+/* Nagle only in the middle: the handshake's last flight (the session
+   tickets) and the first reply must not wait for a delayed ACK, nor must
+   close_notify at the end. */
+static void nodelay(int sock, int on) {
+  setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
 static void close_fd(int *fd) {
   if (*fd >= 0) close(*fd);
   *fd = -1;
@@ -42,7 +51,7 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
   size_t inpos = 0, inlen = 0, outpos = 0, outlen = 0;
   const char *out = r->banner;
   int to_prog = r->to_prog, from_prog = r->from_prog;
-  int net_eof = 0, shut = 0;
+  int net_eof = 0, shut = 0, nagle = r->nagle; /* 1: Nagle due, 2: Nagle on */
   short read_wants = POLLIN, write_wants = POLLOUT, shut_wants = POLLOUT;
   enum tls_relay_result result = TLS_RELAY_DONE;
 
@@ -116,6 +125,10 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
         outpos += (size_t)n;
         if (outpos == outlen) outpos = outlen = 0;
         progress = 1;
+        if (nagle == 1) {
+          nodelay(r->sock, 0);
+          nagle = 2;
+        }
       } else {
         e = SSL_get_error(ssl, n);
         if (e == SSL_ERROR_WANT_WRITE) write_wants = POLLOUT;
@@ -129,6 +142,10 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
     }
     /* the program is done writing: close_notify, then FIN */
     if (from_prog < 0 && outlen == 0 && !shut) {
+      if (nagle == 2) {
+        nodelay(r->sock, 1);
+        nagle = 0;
+      }
       ERR_clear_error();
       n = SSL_shutdown(ssl);
       e = n < 0 ? SSL_get_error(ssl, n) : SSL_ERROR_NONE;

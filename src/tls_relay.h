@@ -16,6 +16,8 @@ struct tls_relay {
   unsigned long idle;    /* -w: give up after this many seconds without progress */
   const char *banner;    /* -B: sent first, inside TLS */
   size_t bannerlen;
+  int nagle;             /* -d: TCP_NODELAY (on until now) goes off after the
+                            first record written, and on again for close_notify */
 };
 
 enum tls_relay_result {
