@@ -129,7 +129,7 @@ static int tls_rule_bit(const char *var) {
   size_t k, n = strcspn(var, "=");
   for (k = 0; k < sizeof tlsvars / sizeof tlsvars[0]; ++k)
     if (strlen(tlsvars[k].name) == n && !strncmp(var, tlsvars[k].name, n)) return tlsvars[k].bit;
-  return 0;
+  return tls_context_is_var(var, n) ? RULE_CONTEXT : 0;
 }
 
 static void log_verdict(const struct conn *c, const char *pidstr, int deny,
@@ -374,9 +374,11 @@ static void handshake(SSL *ssl, int t, const struct conn *c, const char *pidstr,
     if (child > 0) finish(child, 1, 111);
     _exit(111);
   }
-  if (log_verbosity >= 3)
+  if (log_verbosity >= 3) {
     log_line("tls ", pidstr, " accept ", SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl),
              (char *)0);
+    if (tls_env_summary(ssl, &why)) log_line("tlsinfo ", pidstr, " ", why.s, (char *)0);
+  }
   verify->len = 0;
   if (mode == TLS_CC_OFF) return;
   if (!tls_cc_check(ssl, mode, c->remotehost, verify, &why)) {

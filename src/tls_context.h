@@ -13,14 +13,24 @@ struct tls_server_config {
   const char *keyfile;   /* KEYFILE; 0 when empty: the key is in the cert file */
   const char *chainfile; /* CERTCHAINFILE, takes precedence over CERTFILE */
   const char *dhfile;    /* DHFILE, 0 = OpenSSL's built-in groups */
-  const char *ciphers;   /* CIPHERS, 0 = OpenSSL's default */
+  const char *ciphers;   /* CIPHERS (TLS 1.2 and older), 0 = our default */
+  const char *ciphersuites; /* CIPHERSUITES (TLS 1.3), 0 = OpenSSL's default */
+  const char *minversion, *maxversion; /* TLSMIN, TLSMAX; 0 = 1.2, 1.3 */
+  const char *groups;    /* TLSGROUPS, 0 = our default (X25519 first) */
+  const char *sigalgs;   /* SIGALGS, 0 = OpenSSL's default */
   unsigned long verifydepth; /* VERIFYDEPTH, default 1 */
   const char *password;  /* key password (-3), or 0 */
 };
 
-/* Fills c from CERTFILE, KEYFILE, CERTCHAINFILE, DHFILE, CIPHERS, VERIFYDEPTH
-   in the environment, with the compiled-in defaults. */
+/* Fills c from the environment (CERTFILE, KEYFILE, CERTCHAINFILE, DHFILE,
+   CIPHERS, CIPHERSUITES, TLSMIN, TLSMAX, TLSGROUPS, SIGALGS, VERIFYDEPTH),
+   with the compiled-in defaults. */
 void tls_context_config_from_env(struct tls_server_config *c);
+
+/* Is NAME (the text up to '=' of a NAME=value string, len bytes) one of the
+   variables tls_context_config_from_env reads? Rules that set one of them
+   need a context of their own. */
+int tls_context_is_var(const char *name, size_t len);
 
 /* Builds the context; 0 with a one-line reason in err on failure. */
 SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err);

@@ -9,8 +9,13 @@
 #define TLS_ENV_INTERFACE "ucspi-tls/0.1"
 
 /* Appends SSL_PROTOCOL, SSL_SESSION_ID, SSL_CIPHER, SSL_CIPHER_USEKEYSIZE,
-   SSL_CIPHER_ALGKEYSIZE, SSL_VERSION_INTERFACE, SSL_VERSION_LIBRARY.
-   Returns 0 when out of memory. */
+   SSL_CIPHER_ALGKEYSIZE, SSL_VERSION_INTERFACE, SSL_VERSION_LIBRARY,
+   SSL_SESSION_RESUMED, and when there is one SSL_GROUP, SSL_TLS_SNI and
+   SSL_ALPN. Returns 0 when out of memory. */
 int tls_env_session(SSL *ssl, stralloc *env);
+
+/* "group:G sni:NAME alpn:PROTO session:new|resumed" ('-' for none, names
+   made safe for a log) for the -V line, 0-terminated in out. */
+int tls_env_summary(SSL *ssl, stralloc *out);
 
 #endif

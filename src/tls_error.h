@@ -1,0 +1,15 @@
+#ifndef TLS_ERROR_H
+#define TLS_ERROR_H
+/* One-line reasons for TLS set-up failures, from errno or OpenSSL's queue. */
+
+#include <libowfat/stralloc.h>
+
+/* The system error recorded in OpenSSL's queue (a file that could not be
+   opened says more than OpenSSL's own "system lib"), or 0. Drains the queue. */
+const char *tls_error_sys_reason(void);
+
+/* err = what file ": " reason (file may be 0); a null reason is taken from
+   OpenSSL's queue, then errno. Clears the queue. */
+void tls_error_set(stralloc *err, const char *what, const char *file, const char *reason);
+
+#endif

@@ -1,0 +1,41 @@
+#ifndef TLS_IDENTITY_H
+#define TLS_IDENTITY_H
+/* A server identity: a certificate, the intermediate certificates sent along
+   with it, its private key, and the OCSP response stapled for it. */
+
+#include <sys/types.h>
+#include <openssl/ssl.h>
+#include <libowfat/stralloc.h>
+
+struct tls_identity {
+  X509 *cert;
+  STACK_OF(X509) *chain;  /* may be empty, never 0 once loaded */
+  EVP_PKEY *key;
+  char *ocspfile;         /* DER OCSP response file, or 0 */
+  unsigned char *ocsp;    /* its contents while it is good, else 0 */
+  size_t ocsplen;
+  ino_t ocspino;          /* to see when the file changed */
+  off_t ocspsize;
+  long long ocspmtime;
+};
+
+/* Reads certfile (certificates, PEM, in either order: the one matching the
+   key is the leaf) and the key from keyfile (PEM; may be the same file).
+   password: for an encrypted key, or 0. Returns 0 with a reason in err. */
+int tls_identity_load(struct tls_identity *id, const char *certfile, const char *keyfile,
+                      const char *password, stralloc *err);
+
+/* Installs id as one of the context's certificates (one per key type);
+   file names it in the reason for a failure. */
+int tls_identity_use_ctx(SSL_CTX *ctx, const struct tls_identity *id, const char *file,
+                         stralloc *err);
+/* The same for one connection, e.g. after SNI chose it. */
+int tls_identity_use_ssl(SSL *ssl, const struct tls_identity *id);
+
+/* DNS names the certificate is for (SAN DNS entries, else the CN), in
+   lower case, each as a 0-terminated string appended to names. */
+int tls_identity_names(const struct tls_identity *id, stralloc *names);
+
+void tls_identity_free(struct tls_identity *id);
+
+#endif
