@@ -14,11 +14,75 @@ void conn_format(struct conn *c) {
   c->remoteportstr[fmt_ulong(c->remoteportstr, c->remoteport)] = 0;
 }
 
+extern char **environ;
+
+/* Variables go in with putenv(3) as strings of our own: setenv(3) would
+   keep every value it ever saw, which a worker serving connection after
+   connection cannot afford. The strings stay valid until conn_env_restore. */
+static char **owned;         /* strings handed to putenv */
+static size_t nowned, aowned;
+static char **saved;         /* the environment at conn_env_save, 0 before */
+
 static void set(const char *name, const char *value) {
-  if (value) {
-    if (setenv(name, value, 1) == -1) log_nomem();
-  } else
+  size_t n, v;
+  char *s;
+  if (!value) {
     unsetenv(name);
+    return;
+  }
+  n = strlen(name);
+  v = strlen(value);
+  if (nowned == aowned) {
+    size_t a = aowned ? 2 * aowned : 32;
+    char **o = realloc(owned, a * sizeof *o);
+    if (!o) log_nomem();
+    owned = o;
+    aowned = a;
+  }
+  s = malloc(n + v + 2);
+  if (!s) log_nomem();
+  memcpy(s, name, n);
+  s[n] = '=';
+  memcpy(s + n + 1, value, v + 1);
+  if (putenv(s) != 0) {
+    free(s);
+    log_nomem();
+  }
+  owned[nowned++] = s;
+}
+
+void conn_env_put(const char *name, const char *value) { set(name, value); }
+
+void conn_env_drop_tcp(void) {
+  static const char *const names[] = {
+    "TCPLOCALIP", "TCPLOCALPORT", "TCPLOCALHOST", "TCPREMOTEIP", "TCPREMOTEPORT",
+    "TCPREMOTEHOST", "TCPREMOTEINFO", "TCP6LOCALIP", "TCP6LOCALPORT", "TCP6LOCALHOST",
+    "TCP6REMOTEIP", "TCP6REMOTEPORT", "TCP6REMOTEHOST", "TCP6REMOTEINFO", "TCP6INTERFACE",
+  };
+  size_t i;
+  for (i = 0; i < sizeof names / sizeof names[0]; ++i) unsetenv(names[i]);
+}
+
+void conn_env_save(void) {
+  size_t n = 0, i;
+  while (environ && environ[n]) ++n;
+  saved = malloc((n + 1) * sizeof *saved);
+  if (!saved) log_nomem();
+  /* the strings themselves outlive us: the original environment, or
+     setenv's, which it never frees */
+  for (i = 0; i < n; ++i) saved[i] = environ[i];
+  saved[n] = 0;
+  nowned = 0; /* what we had set so far belongs to the saved environment now */
+}
+
+void conn_env_restore(void) {
+  size_t i;
+  if (!saved) return;
+  clearenv();
+  for (i = 0; saved[i]; ++i)
+    if (putenv(saved[i]) != 0) log_nomem();
+  for (i = 0; i < nowned; ++i) free(owned[i]);
+  nowned = 0;
 }
 
 void conn_env_set(const struct conn *c, int tcpenv) {

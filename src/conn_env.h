@@ -31,4 +31,17 @@ void conn_env_set(const struct conn *c, int tcpenv);
 /* Applies NAME=value\0 strings (and NAME\0 meaning unset) to the environment. */
 void conn_env_apply(const char *list, size_t len);
 
+/* Sets one variable (value 0: unsets it). */
+void conn_env_put(const char *name, const char *value);
+
+/* Unsets the TCP* and TCP6* variables a UCSPI-TCP server set. */
+void conn_env_drop_tcp(void);
+
+/* A process that serves many connections (sslhandle's workers): _save
+   remembers the environment as it is, _restore brings it back after a
+   connection and frees what the connection's variables took, so that
+   nothing of one connection reaches the next and memory does not grow. */
+void conn_env_save(void);
+void conn_env_restore(void);
+
 #endif
