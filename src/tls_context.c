@@ -12,6 +12,7 @@
 #include "tls_context.h"
 #include "tls_error.h"
 #include "tls_identity.h"
+#include "tls_sni.h"
 #include "tls_versions.h"
 
 #define DEFAULT_CERTFILE "./cert.pem"
@@ -23,7 +24,7 @@
 
 static const char *const vars[] = {
   "CERTFILE", "KEYFILE", "CERTCHAINFILE", "DHFILE", "CIPHERS", "CIPHERSUITES",
-  "TLSMIN", "TLSMAX", "TLSGROUPS", "SIGALGS",
+  "TLSMIN", "TLSMAX", "TLSGROUPS", "SIGALGS", "CERTDIR", "SNISTRICT",
 };
 
 int tls_context_is_var(const char *name, size_t len) {
@@ -53,6 +54,8 @@ void tls_context_config_from_env(struct tls_server_config *c) {
   c->maxversion = env_or("TLSMAX", 0);
   c->groups = env_or("TLSGROUPS", 0);
   c->sigalgs = env_or("SIGALGS", 0);
+  c->certdir = env_or("CERTDIR", 0);
+  c->snistrict = env_or("SNISTRICT", 0) != 0;
   c->verifydepth = 1;
   s = getenv("VERIFYDEPTH");
   if (s && scan_ulong(s, &u) && u < 100) c->verifydepth = u;
@@ -159,7 +162,8 @@ static int use_identity(SSL_CTX *ctx, const struct tls_server_config *c, strallo
     return 0;
   }
   if (!tls_identity_load(&id, certs, keyfile, c->password, err)) return 0;
-  ok = tls_identity_use_ctx(ctx, &id, certs, err);
+  ok = tls_identity_use_ctx(ctx, &id, certs, err) &&
+       tls_sni_setup(ctx, c->certdir, c->snistrict, &id, c->password, err);
   tls_identity_free(&id);
   return ok;
 }

@@ -18,12 +18,15 @@ struct tls_server_config {
   const char *minversion, *maxversion; /* TLSMIN, TLSMAX; 0 = 1.2, 1.3 */
   const char *groups;    /* TLSGROUPS, 0 = our default (X25519 first) */
   const char *sigalgs;   /* SIGALGS, 0 = OpenSSL's default */
+  const char *certdir;   /* CERTDIR: certificates chosen by SNI, or 0 */
+  int snistrict;         /* SNISTRICT: unknown names get an alert */
   unsigned long verifydepth; /* VERIFYDEPTH, default 1 */
   const char *password;  /* key password (-3), or 0 */
 };
 
 /* Fills c from the environment (CERTFILE, KEYFILE, CERTCHAINFILE, DHFILE,
-   CIPHERS, CIPHERSUITES, TLSMIN, TLSMAX, TLSGROUPS, SIGALGS, VERIFYDEPTH),
+   CIPHERS, CIPHERSUITES, TLSMIN, TLSMAX, TLSGROUPS, SIGALGS, CERTDIR,
+   SNISTRICT, VERIFYDEPTH),
    with the compiled-in defaults. */
 void tls_context_config_from_env(struct tls_server_config *c);
 

@@ -26,3 +26,18 @@ void tls_error_set(stralloc *err, const char *what, const char *file, const char
   stralloc_0(err);
   ERR_clear_error();
 }
+
+void tls_error_raise(enum tls_error_reason r) {
+  static ERR_STRING_DATA strings[] = {
+    {0, "ucspi-tls"},
+    {TLS_ERROR_UNKNOWN_NAME, "unrecognized server name"},
+    {0, 0},
+  };
+  static int lib;
+  if (!lib) {
+    lib = ERR_get_next_error_library();
+    strings[0].error = ERR_PACK(lib, 0, 0);
+    ERR_load_strings(lib, strings);
+  }
+  ERR_raise(lib, r);
+}

@@ -12,4 +12,9 @@ const char *tls_error_sys_reason(void);
    OpenSSL's queue, then errno. Clears the queue. */
 void tls_error_set(stralloc *err, const char *what, const char *file, const char *reason);
 
+/* Queues one of our own reasons, for a callback that refuses a handshake
+   (OpenSSL then adds its "callback failed" after it). */
+enum tls_error_reason { TLS_ERROR_UNKNOWN_NAME = 1 };
+void tls_error_raise(enum tls_error_reason r);
+
 #endif

@@ -34,6 +34,9 @@ enum tls_handshake_result tls_handshake_accept(SSL *ssl, int fd, unsigned long s
     else if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
     else {
       unsigned long err = ERR_peek_last_error();
+      /* a callback that refused (SNI) queued its own reason before OpenSSL's */
+      if (err && ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) == SSL_R_CALLBACK_FAILED)
+        err = ERR_peek_error();
       if (err && ERR_GET_REASON(err) != SSL_R_UNEXPECTED_EOF_WHILE_READING) {
         *reason = ERR_reason_error_string(err);
         if (!*reason) *reason = "handshake failure";
