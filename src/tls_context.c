@@ -9,6 +9,7 @@
 
 #include <libowfat/scan.h>
 
+#include "tls_alpn.h"
 #include "tls_context.h"
 #include "tls_error.h"
 #include "tls_identity.h"
@@ -24,7 +25,7 @@
 
 static const char *const vars[] = {
   "CERTFILE", "KEYFILE", "CERTCHAINFILE", "DHFILE", "CIPHERS", "CIPHERSUITES",
-  "TLSMIN", "TLSMAX", "TLSGROUPS", "SIGALGS", "CERTDIR", "SNISTRICT",
+  "TLSMIN", "TLSMAX", "TLSGROUPS", "SIGALGS", "CERTDIR", "SNISTRICT", "ALPN",
 };
 
 int tls_context_is_var(const char *name, size_t len) {
@@ -56,6 +57,7 @@ void tls_context_config_from_env(struct tls_server_config *c) {
   c->sigalgs = env_or("SIGALGS", 0);
   c->certdir = env_or("CERTDIR", 0);
   c->snistrict = env_or("SNISTRICT", 0) != 0;
+  c->alpn = env_or("ALPN", 0);
   c->verifydepth = 1;
   s = getenv("VERIFYDEPTH");
   if (s && scan_ulong(s, &u) && u < 100) c->verifydepth = u;
@@ -195,6 +197,7 @@ SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err) {
   if (!use_dh(ctx, c->dhfile, err)) goto bad;
   if (!use_ciphers(ctx, c, err)) goto bad;
   if (!use_groups(ctx, c, err)) goto bad;
+  if (c->alpn && !tls_alpn_setup(ctx, c->alpn, err)) goto bad;
   return ctx;
 bad:
   SSL_CTX_free(ctx);

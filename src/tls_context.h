@@ -20,13 +20,14 @@ struct tls_server_config {
   const char *sigalgs;   /* SIGALGS, 0 = OpenSSL's default */
   const char *certdir;   /* CERTDIR: certificates chosen by SNI, or 0 */
   int snistrict;         /* SNISTRICT: unknown names get an alert */
+  const char *alpn;      /* ALPN: the server's protocol list, or 0 */
   unsigned long verifydepth; /* VERIFYDEPTH, default 1 */
   const char *password;  /* key password (-3), or 0 */
 };
 
 /* Fills c from the environment (CERTFILE, KEYFILE, CERTCHAINFILE, DHFILE,
    CIPHERS, CIPHERSUITES, TLSMIN, TLSMAX, TLSGROUPS, SIGALGS, CERTDIR,
-   SNISTRICT, VERIFYDEPTH),
+   SNISTRICT, ALPN, VERIFYDEPTH),
    with the compiled-in defaults. */
 void tls_context_config_from_env(struct tls_server_config *c);
 
