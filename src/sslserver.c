@@ -49,6 +49,7 @@
 #include "tls_env_cert.h"
 #include "tls_handshake.h"
 #include "tls_relay.h"
+#include "tls_warmup.h"
 #include "ucspi_tls.h"
 
 extern char **environ;
@@ -779,6 +780,7 @@ int main(int argc, char **argv) {
   if (password.s) OPENSSL_cleanse(password.s, password.a);
   if (!ctx) log_fatal(111, err.s, (char *)0);
 
+  tls_warmup(ctx); /* OpenSSL's lazy set-up once here, not in every child */
   bind_listen(&req, &b);
   privileges_chroot();
   privileges_drop(gid, uid);

@@ -58,8 +58,9 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
   *reason = "";
   if (out && r->bannerlen) outlen = r->bannerlen;
   else out = outbuf;
-  fcntl(to_prog, F_SETFL, fcntl(to_prog, F_GETFL) | O_NONBLOCK);
-  fcntl(from_prog, F_SETFL, fcntl(from_prog, F_GETFL) | O_NONBLOCK);
+  /* pipe ends: no other status flag to keep, so no F_GETFL */
+  fcntl(to_prog, F_SETFL, O_NONBLOCK);
+  fcntl(from_prog, F_SETFL, O_NONBLOCK);
 
   for (;;) {
     int progress = 0, n, e;
