@@ -1,0 +1,125 @@
+/* The rules decision of one connection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libowfat/fmt.h>
+#include <libowfat/scan.h>
+
+#include "conn_rules.h"
+#include "log.h"
+#include "rules.h"
+#include "tls_context.h"
+
+static const struct {
+  const char *name;
+  int bit;
+} tlsvars[] = {
+  {"CERTFILE", RULE_CONTEXT},      {"KEYFILE", RULE_CONTEXT},
+  {"CERTCHAINFILE", RULE_CONTEXT}, {"CIPHERS", RULE_CONTEXT},
+  {"DHFILE", RULE_CONTEXT},        {"CCAFILE", RULE_CLIENTCERT},
+  {"CCAVERIFY", RULE_CLIENTCERT},  {"CAFILE", RULE_CLIENTCERT},
+  {"CADIR", RULE_CLIENTCERT},      {"VERIFYDEPTH", RULE_CLIENTCERT},
+};
+
+static int tls_rule_bit(const char *var) {
+  size_t k, n = strcspn(var, "=");
+  for (k = 0; k < sizeof tlsvars / sizeof tlsvars[0]; ++k)
+    if (strlen(tlsvars[k].name) == n && !strncmp(var, tlsvars[k].name, n)) return tlsvars[k].bit;
+  return tls_context_is_var(var, n) ? RULE_CONTEXT : 0;
+}
+
+void conn_rules_log(const struct conn *c, const char *pidstr, int deny, unsigned long rulemax) {
+  char lh[128], rh[128], num[FMT_ULONG];
+  if (log_verbosity < 2) return;
+  log_clean(lh, sizeof lh, c->localhost ? c->localhost : "");
+  log_clean(rh, sizeof rh, c->remotehost ? c->remotehost : "");
+  num[fmt_ulong(num, rulemax)] = 0;
+  log_line(deny ? "deny " : "ok ", pidstr, " ", lh, ":", c->localipstr, ":", c->localportstr, " ",
+           rh, ":", c->remoteipstr, ":", c->remoteportstr,
+           deny == 2 ? " ip connection limit:" : "", deny == 2 ? num : "",
+           deny == 2 ? " exceeded" : "", (char *)0);
+}
+
+static void look(const char *file, int allownorules, const struct conn *c, int with_names,
+                 struct rules_hit *h) {
+  static stralloc key;
+  struct rules_query q;
+  int fd;
+
+  h->done = 1;
+  h->explicit = 0;
+  h->vars.len = key.len = 0;
+  fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd == -1) {
+    h->result = errno == ENOENT && allownorules ? RULES_ALLOW : RULES_ERROR;
+    return;
+  }
+  q.ip = c->remoteipstr;
+  q.info = with_names ? c->remoteinfo : 0;
+  q.host = with_names ? c->remotehost : 0;
+  h->result = rules_lookup(fd, &q, &key, &h->vars);
+  if (h->result == RULES_ERROR) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return;
+  }
+  close(fd);
+  h->explicit = h->result == RULES_ALLOW && key.len > 0;
+}
+
+/* what an allow rule means for the verdict: MAXCONIP and the TLS bits */
+static void verdict_of(const struct rules_hit *h, struct verdict *v) {
+  size_t i;
+  for (i = 0; i < h->vars.len; i += strlen(h->vars.s + i) + 1) {
+    v->tls |= tls_rule_bit(h->vars.s + i);
+    if (!strncmp(h->vars.s + i, "MAXCONIP=", 9)) {
+      unsigned long u = 0;
+      scan_ulong(h->vars.s + i + 9, &u);
+      v->maxconip = u;
+    }
+  }
+}
+
+static void warn(const char *file) {
+  log_warn("dropping connection, unable to read rules: ", file, ": ", strerror(errno), (char *)0);
+}
+
+int conn_rules_decide(const struct server_options *o, const struct conn *c,
+                      unsigned long ipcount, int with_names, struct rules_state *st,
+                      struct verdict *v) {
+  if (o->fniprules) {
+    if (!st->y.done) look(o->fniprules, o->allownorules, c, 0, &st->y);
+    if (st->y.result == RULES_ERROR) {
+      warn(o->fniprules);
+      return -1;
+    }
+    if (st->y.result == RULES_DENY) return 1;
+    verdict_of(&st->y, v);
+  }
+  /* an explicit allow from -y stands; otherwise -x decides */
+  if (o->fnrules && !(o->fniprules && st->y.explicit)) {
+    if (!st->x.done) {
+      if (!with_names) return 0;
+      look(o->fnrules, o->allownorules, c, 1, &st->x);
+    }
+    if (st->x.result == RULES_ERROR) {
+      warn(o->fnrules);
+      return -1;
+    }
+    if (st->x.result == RULES_DENY) return 1;
+    verdict_of(&st->x, v);
+  }
+  if (v->maxconip) {
+    if (o->limit && v->maxconip > o->limit) v->maxconip = o->limit;
+    if (ipcount >= v->maxconip) return 2;
+  }
+  return 0;
+}
+
+void conn_rules_apply(const struct rules_state *st) {
+  if (st->y.done && st->y.result == RULES_ALLOW) conn_env_apply(st->y.vars.s, st->y.vars.len);
+  if (st->x.done && st->x.result == RULES_ALLOW) conn_env_apply(st->x.vars.s, st->x.vars.len);
+}

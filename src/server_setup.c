@@ -1,0 +1,78 @@
+/* Start-up shared by sslserver, sslhandle, sslprint and sslwrap. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include <libowfat/fmt.h>
+#include <libowfat/stralloc.h>
+
+#include "log.h"
+#include "privileges.h"
+#include "server_setup.h"
+#include "tls_context.h"
+
+void server_hold_std_fds(void) {
+  int fd;
+  while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2) {}
+  if (fd > 2) close(fd);
+}
+
+static void read_password(stralloc *pw) {
+  char buf[512];
+  for (;;) {
+    ssize_t r = read(3, buf, sizeof buf);
+    char *nul;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) log_fatal_sys(111, "unable to read key password from descriptor 3", (char *)0);
+    if (r == 0) break;
+    nul = memchr(buf, 0, (size_t)r);
+    if (!stralloc_catb(pw, buf, nul ? (size_t)(nul - buf) : (size_t)r)) log_nomem();
+    if (nul) break;
+    if (pw->len > 4096) log_fatal(111, "key password too long", (char *)0);
+  }
+  close(3);
+  if (pw->len && pw->s[pw->len - 1] == '\n') --pw->len;
+  if (!stralloc_0(pw)) log_nomem();
+}
+
+SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc) {
+  static stralloc password, err;
+  struct tls_server_config tc;
+  SSL_CTX *ctx;
+
+  if (o->flag3) read_password(&password);
+  tls_context_config_from_env(&tc);
+  tc.password = o->flag3 ? password.s : 0;
+  if (!tls_cc_config_from_env(cc, o->clientcert, &err)) log_fatal(100, err.s, (char *)0);
+  privileges_key_begin();
+  ctx = tls_context_server(&tc, &err);
+  if (ctx && !tls_cc_setup_ctx(ctx, cc, &err)) {
+    SSL_CTX_free(ctx);
+    ctx = 0;
+  }
+  privileges_key_end();
+  if (password.s) OPENSSL_cleanse(password.s, password.a);
+  if (!ctx) log_fatal(111, err.s, (char *)0);
+  return ctx;
+}
+
+void server_listen(const struct server_options *o, struct bound *b) {
+  struct bind_request req;
+  req.host = o->host;
+  req.port = o->port;
+  req.family = o->family;
+  req.ifname = o->ifname;
+  req.backlog = o->backlog;
+  bind_listen(&req, b);
+  privileges_chroot();
+  privileges_drop(o->gid, o->uid);
+  if (o->flag1) {
+    char port[FMT_ULONG + 1];
+    size_t n = fmt_ulong(port, b->port);
+    port[n++] = '\n';
+    if (write(1, port, n) != (ssize_t)n) log_fatal_sys(111, "unable to print port", (char *)0);
+  }
+}

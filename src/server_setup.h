@@ -1,0 +1,24 @@
+#ifndef SERVER_SETUP_H
+#define SERVER_SETUP_H
+/* The servers' start-up, in this order: descriptors 0-2 held, the TLS
+   context built from the environment (every key-material error fatal
+   before anything listens), then bind, chroot and privilege drop. */
+
+#include <openssl/ssl.h>
+
+#include "bind_listen.h"
+#include "server_options.h"
+#include "tls_client_cert.h"
+
+/* fds 0, 1 and 2 must be taken, or pipes and sockets would land there */
+void server_hold_std_fds(void);
+
+/* The context and the client-certificate policy at start-up, read as
+   SSL_USER/SSL_UID/SSL_GROUP with -3's password; exits 100 or 111. */
+SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc);
+
+/* Binds and listens on o's host and port, chroots (SSL_CHROOT), drops to
+   -g/-u and with -1 prints the port. */
+void server_listen(const struct server_options *o, struct bound *b);
+
+#endif
