@@ -15,7 +15,7 @@ CFLAGS_ALL := $(CC_CMD) $(SANFLAGS) -I.deps/include -Isrc
 LIBS := -lssl -lcrypto -lcdb .deps/owfat/usr/lib/libowfat.a
 
 # A program is a src/NAME.c listed here; every other src/*.c is a shared module.
-KNOWN_PROGRAMS := tcprules tcprulescheck sslserver sslclient sslhandle sslprint \
+KNOWN_PROGRAMS := tcprules tcprulescheck sslserver sslclient sslhandle sslprint sslwrap \
 	sslcat sslconnect ucspitls-demo
 SOURCES := $(wildcard src/*.c)
 PROGRAMS := $(filter $(KNOWN_PROGRAMS),$(patsubst src/%.c,%,$(SOURCES)))

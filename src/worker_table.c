@@ -30,6 +30,8 @@ void worker_table_assign(unsigned long i, pid_t pid) {
   atomic_store(&slots[i].pid, (int)pid);
 }
 
+pid_t worker_table_pid(unsigned long i) { return (pid_t)atomic_load(&slots[i].pid); }
+
 long worker_table_find(pid_t pid) {
   unsigned long i;
   for (i = 0; i < nslots; ++i)

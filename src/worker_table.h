@@ -12,7 +12,8 @@ void worker_table_init(unsigned long n);
 
 /* The parent: slot i belongs to worker pid from now on (0: to nobody). */
 void worker_table_assign(unsigned long i, pid_t pid);
-/* The parent: the slot of pid, or -1. */
+/* The parent: the worker in slot i (0: none), the slot of pid (-1: none). */
+pid_t worker_table_pid(unsigned long i);
 long worker_table_find(pid_t pid);
 
 /* A worker in slot i took a connection from ip, or (ip 0) is done with it.
