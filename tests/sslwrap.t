@@ -27,7 +27,8 @@ like "$(tlsc 127.0.0.1 "$PORT" --echo-file "$T/mib" --timeout 30)" '^echo same 1
 stop_server
 
 # ---- the environment, as sslserver -HRl0 gives it
-SRV_ENV="OUTER=kept" start_server env -HRl0 127.0.0.1 0 "$WRAP" -HRl0 "$PROGS/env.sh"
+# as the README has it: no options for sslwrap, tcpserver's names
+SRV_ENV="OUTER=kept" start_server env -HRl0 127.0.0.1 0 "$WRAP" "$PROGS/env.sh"
 wport=$PORT
 envof w
 cport=$(cut -d' ' -f3 "$T/w.info" 2>/dev/null)
