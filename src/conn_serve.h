@@ -33,7 +33,8 @@ struct conn_server {
    the rules the listener already looked up (zeroed: none). Logs as
    sslserver's connection child, closes t, waits for the program and
    returns the exit code the child has: the program's, or 100 or 111.
-   Exits (111) only when out of memory or descriptors. */
+   Exits (111) only when out of memory or descriptors, or when t has no
+   local address. */
 int conn_serve(const struct conn_server *s, int t, struct conn *c, unsigned long ipcount,
                struct rules_state *st);
 

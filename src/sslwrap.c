@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
   int t;
 
   log_init("sslwrap");
+  server_hold_std_fds(); /* 0 and 1 are the socket; 2 may be missing under inetd */
   server_options_parse(&o, argc, argv, "sslwrap", SERVER_PROG | SERVER_UCSPI_TLS);
   memset(&c, 0, sizeof c);
   if (getpeername(0, (struct sockaddr *)&ss, &sslen) == -1)
