@@ -15,6 +15,10 @@
 #include "conn_limits.h"
 #include "ip_address.h"
 #include "log.h"
+#include "server_setup.h"
+#include "tls_context.h"
+#include "tls_reload.h"
+#include "tls_warmup.h"
 
 static const struct server_options *O;
 
@@ -71,7 +75,22 @@ static int listener_rules(int t, struct conn *c, unsigned long ipcount, int earl
   return 1;
 }
 
-void accept_loop(const struct conn_server *s, int listenfd) {
+/* SIGHUP: a new context for the connections to come */
+static void reload(struct conn_server *s) {
+  static stralloc err;
+  SSL_CTX *fresh = server_tls_context_again(s->cc, &err);
+  if (!fresh) {
+    log_warn("keeping the old TLS settings, reload failed: ", err.s, (char *)0);
+    return;
+  }
+  tls_context_inherit(fresh, s->ctx);
+  tls_warmup(fresh);
+  SSL_CTX_free(s->ctx);
+  s->ctx = fresh;
+  log_status("TLS settings reloaded", (char *)0);
+}
+
+void accept_loop(struct conn_server *s, int listenfd) {
   static struct rules_state rs;
   sigset_t blocked_chld, unblocked;
   struct sigaction sa;
@@ -88,8 +107,10 @@ void accept_loop(const struct conn_server *s, int listenfd) {
   sigaction(SIGCHLD, &sa, 0);
   sigemptyset(&blocked_chld);
   sigaddset(&blocked_chld, SIGCHLD);
+  tls_reload_catch(&blocked_chld);
   sigprocmask(SIG_BLOCK, &blocked_chld, &unblocked);
   sigdelset(&unblocked, SIGCHLD);
+  sigdelset(&unblocked, SIGHUP);
 
   conn_limits_init(O->limit);
   status();
@@ -103,9 +124,14 @@ void accept_loop(const struct conn_server *s, int listenfd) {
     pid_t pid;
     int t;
 
-    while (conn_limits_count() >= O->limit) sigsuspend(&unblocked);
+    if (tls_reload_take()) reload(s);
+    if (conn_limits_count() >= O->limit) {
+      sigsuspend(&unblocked);
+      continue;
+    }
     sigprocmask(SIG_UNBLOCK, &blocked_chld, 0);
-    t = accept4(listenfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    /* a SIGHUP that came while blocked has run its handler by now */
+    t = tls_reload_requested() ? (errno = EINTR, -1) : accept4(listenfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
     sigprocmask(SIG_BLOCK, &blocked_chld, 0);
     if (t == -1) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
@@ -129,6 +155,7 @@ void accept_loop(const struct conn_server *s, int listenfd) {
       close(t);
       continue;
     }
+    tls_context_refresh(s->ctx); /* rotated ticket keys, renewed OCSP responses */
     pid = fork();
     if (pid == 0) {
       close(listenfd);
@@ -136,6 +163,7 @@ void accept_loop(const struct conn_server *s, int listenfd) {
       sa.sa_flags = 0;
       sigaction(SIGTERM, &sa, 0);
       sigaction(SIGCHLD, &sa, 0);
+      sigaction(SIGHUP, &sa, 0);
       sigprocmask(SIG_SETMASK, &unblocked, 0);
       _exit(conn_serve(s, t, &c, ipcount, &rs));
     }

@@ -8,6 +8,8 @@
 
 #include "conn_serve.h"
 
-_Noreturn void accept_loop(const struct conn_server *s, int listenfd);
+/* SIGHUP: s->ctx is built anew from the files between two connections
+   (children already forked keep theirs); a bad file keeps the old one. */
+_Noreturn void accept_loop(struct conn_server *s, int listenfd);
 
 #endif

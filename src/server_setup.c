@@ -38,22 +38,32 @@ static void read_password(stralloc *pw) {
   if (!stralloc_0(pw)) log_nomem();
 }
 
-SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc) {
-  static stralloc password, err;
+static SSL_CTX *build(const char *password, const struct tls_cc_config *cc, stralloc *err) {
   struct tls_server_config tc;
   SSL_CTX *ctx;
-
-  if (o->flag3) read_password(&password);
   tls_context_config_from_env(&tc);
-  tc.password = o->flag3 ? password.s : 0;
-  if (!tls_cc_config_from_env(cc, o->clientcert, &err)) log_fatal(100, err.s, (char *)0);
+  tc.password = password;
   privileges_key_begin();
-  ctx = tls_context_server(&tc, &err);
-  if (ctx && !tls_cc_setup_ctx(ctx, cc, &err)) {
+  ctx = tls_context_server(&tc, err);
+  if (ctx && !tls_cc_setup_ctx(ctx, cc, err)) {
     SSL_CTX_free(ctx);
     ctx = 0;
   }
   privileges_key_end();
+  return ctx;
+}
+
+SSL_CTX *server_tls_context_again(const struct tls_cc_config *cc, stralloc *err) {
+  return build(0, cc, err);
+}
+
+SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc) {
+  static stralloc password, err;
+  SSL_CTX *ctx;
+
+  if (o->flag3) read_password(&password);
+  if (!tls_cc_config_from_env(cc, o->clientcert, &err)) log_fatal(100, err.s, (char *)0);
+  ctx = build(o->flag3 ? password.s : 0, cc, &err);
   if (password.s) OPENSSL_cleanse(password.s, password.a);
   if (!ctx) log_fatal(111, err.s, (char *)0);
   return ctx;

@@ -5,6 +5,7 @@
    before anything listens), then bind, chroot and privilege drop. */
 
 #include <openssl/ssl.h>
+#include <libowfat/stralloc.h>
 
 #include "bind_listen.h"
 #include "server_options.h"
@@ -16,6 +17,11 @@ void server_hold_std_fds(void);
 /* The context and the client-certificate policy at start-up, read as
    SSL_USER/SSL_UID/SSL_GROUP with -3's password; exits 100 or 111. */
 SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc);
+
+/* The same again on SIGHUP, non-fatal: the files re-read (as SSL_USER
+   while the listener is still root; -3's password is not kept, so an
+   encrypted key fails), cc's policy the same. 0 with a reason in err. */
+SSL_CTX *server_tls_context_again(const struct tls_cc_config *cc, stralloc *err);
 
 /* Binds and listens on o's host and port, chroots (SSL_CHROOT), drops to
    -g/-u and with -1 prints the port. */

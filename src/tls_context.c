@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -10,10 +11,12 @@
 #include <libowfat/scan.h>
 
 #include "tls_alpn.h"
+#include "log.h"
 #include "tls_context.h"
 #include "tls_error.h"
 #include "tls_identity.h"
 #include "tls_sni.h"
+#include "tls_ticket_keys.h"
 #include "tls_versions.h"
 
 #define DEFAULT_CERTFILE "./cert.pem"
@@ -26,6 +29,7 @@
 static const char *const vars[] = {
   "CERTFILE", "KEYFILE", "CERTCHAINFILE", "DHFILE", "CIPHERS", "CIPHERSUITES",
   "TLSMIN", "TLSMAX", "TLSGROUPS", "SIGALGS", "CERTDIR", "SNISTRICT", "ALPN",
+  "TICKETKEYFILE", "NORESUME",
 };
 
 int tls_context_is_var(const char *name, size_t len) {
@@ -58,6 +62,8 @@ void tls_context_config_from_env(struct tls_server_config *c) {
   c->certdir = env_or("CERTDIR", 0);
   c->snistrict = env_or("SNISTRICT", 0) != 0;
   c->alpn = env_or("ALPN", 0);
+  c->ticketkeyfile = env_or("TICKETKEYFILE", 0);
+  c->noresume = env_or("NORESUME", 0) != 0;
   c->verifydepth = 1;
   s = getenv("VERIFYDEPTH");
   if (s && scan_ulong(s, &u) && u < 100) c->verifydepth = u;
@@ -154,6 +160,25 @@ static int use_groups(SSL_CTX *ctx, const struct tls_server_config *c, stralloc 
   return 1;
 }
 
+/* Sessions resume only where the default certificate is the same: not in
+   a rule's context with another one, nor after a reload that renewed it
+   (SNI names are told apart by tls_sni). Several servers with the same
+   certificate and TICKETKEYFILE resume each other's sessions. */
+static int use_session_context(SSL_CTX *ctx, X509 *cert) {
+  static const char tag[] = "ucspi-tls sslserver";
+  unsigned char md[EVP_MAX_MD_SIZE], *der = 0;
+  unsigned int mdlen = 0;
+  int len = i2d_X509(cert, &der);
+  EVP_MD_CTX *m = EVP_MD_CTX_new();
+  int ok = m && len > 0 && EVP_DigestInit_ex(m, EVP_sha256(), 0) &&
+           EVP_DigestUpdate(m, tag, sizeof tag) && EVP_DigestUpdate(m, der, (size_t)len) &&
+           EVP_DigestFinal_ex(m, md, &mdlen);
+  EVP_MD_CTX_free(m);
+  OPENSSL_free(der);
+  if (mdlen > SSL_MAX_SID_CTX_LENGTH) mdlen = SSL_MAX_SID_CTX_LENGTH;
+  return ok && SSL_CTX_set_session_id_context(ctx, md, mdlen) == 1;
+}
+
 static int use_identity(SSL_CTX *ctx, const struct tls_server_config *c, stralloc *err) {
   const char *certs = c->chainfile ? c->chainfile : c->certfile;
   const char *keyfile = c->keyfile ? c->keyfile : certs;
@@ -164,14 +189,27 @@ static int use_identity(SSL_CTX *ctx, const struct tls_server_config *c, strallo
     return 0;
   }
   if (!tls_identity_load(&id, certs, keyfile, c->password, err)) return 0;
-  ok = tls_identity_use_ctx(ctx, &id, certs, err) &&
-       tls_sni_setup(ctx, c->certdir, c->snistrict, &id, c->password, err);
+  ok = tls_identity_use_ctx(ctx, &id, certs, err);
+  if (ok && !use_session_context(ctx, id.cert)) {
+    tls_error_set(err, "unable to set session ID context", 0, 0);
+    ok = 0;
+  }
+  ok = ok && tls_sni_setup(ctx, c->certdir, c->snistrict, &id, c->password, err);
   tls_identity_free(&id);
   return ok;
 }
 
+static int use_tickets(SSL_CTX *ctx, const struct tls_server_config *c, stralloc *err) {
+  if (c->noresume) {
+    /* no tickets at all: TLS 1.3 would otherwise send stateful ones */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    return 1;
+  }
+  return !c->ticketkeyfile || tls_ticket_keys_setup(ctx, c->ticketkeyfile, err);
+}
+
 SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err) {
-  static const unsigned char sid_ctx[] = "ucspi-tls sslserver";
   SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
   if (!ctx) {
@@ -189,7 +227,6 @@ SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err) {
   /* a session cache in one child is useless to the others: resumption is
      by tickets, whose keys all children inherit from this context */
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
   SSL_CTX_set_verify_depth(ctx, (int)c->verifydepth);
 
   if (!use_versions(ctx, c, err)) goto bad;
@@ -198,8 +235,25 @@ SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err) {
   if (!use_ciphers(ctx, c, err)) goto bad;
   if (!use_groups(ctx, c, err)) goto bad;
   if (c->alpn && !tls_alpn_setup(ctx, c->alpn, err)) goto bad;
+  if (!use_tickets(ctx, c, err)) goto bad;
   return ctx;
 bad:
   SSL_CTX_free(ctx);
   return 0;
+}
+
+void tls_context_refresh(SSL_CTX *ctx) {
+  static stralloc err;
+  static time_t last;
+  time_t now = time(0);
+  if (now == last) return;
+  last = now;
+  switch (tls_ticket_keys_refresh(ctx, &err)) {
+    case 0: log_warn("keeping the old ticket keys: ", err.s, (char *)0); break;
+    case 2: log_status("ticket keys reloaded", (char *)0); break;
+  }
+}
+
+void tls_context_inherit(SSL_CTX *to, SSL_CTX *from) {
+  tls_ticket_keys_inherit(to, from);
 }

@@ -21,13 +21,15 @@ struct tls_server_config {
   const char *certdir;   /* CERTDIR: certificates chosen by SNI, or 0 */
   int snistrict;         /* SNISTRICT: unknown names get an alert */
   const char *alpn;      /* ALPN: the server's protocol list, or 0 */
+  const char *ticketkeyfile; /* TICKETKEYFILE, 0 = OpenSSL's random keys */
+  int noresume;          /* NORESUME: no session tickets at all */
   unsigned long verifydepth; /* VERIFYDEPTH, default 1 */
   const char *password;  /* key password (-3), or 0 */
 };
 
 /* Fills c from the environment (CERTFILE, KEYFILE, CERTCHAINFILE, DHFILE,
    CIPHERS, CIPHERSUITES, TLSMIN, TLSMAX, TLSGROUPS, SIGALGS, CERTDIR,
-   SNISTRICT, ALPN, VERIFYDEPTH),
+   SNISTRICT, ALPN, TICKETKEYFILE, NORESUME, VERIFYDEPTH),
    with the compiled-in defaults. */
 void tls_context_config_from_env(struct tls_server_config *c);
 
@@ -38,5 +40,14 @@ int tls_context_is_var(const char *name, size_t len);
 
 /* Builds the context; 0 with a one-line reason in err on failure. */
 SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err);
+
+/* For the listener, before it forks: re-reads the files of ctx that may
+   change under a running server (TICKETKEYFILE), at most once a second,
+   and logs what it did; a bad new file keeps the old contents. */
+void tls_context_refresh(SSL_CTX *ctx);
+
+/* After building to in place of from (a reload): carries over what
+   clients hold state of, OpenSSL's own ticket keys. */
+void tls_context_inherit(SSL_CTX *to, SSL_CTX *from);
 
 #endif

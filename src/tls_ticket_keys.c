@@ -1,0 +1,195 @@
+/* Session tickets under keys read from a file (see tls_ticket_keys.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "tls_error.h"
+#include "tls_ticket_keys.h"
+
+#define KEY_SIZE 80
+#define MAX_KEYS 64
+
+struct key {
+  unsigned char name[16], hmac[32], aes[32];
+};
+
+/* what stat(2) said when the file was last looked at, good or bad: a bad
+   file is tried (and logged) once, not at every refresh */
+struct seen {
+  int err;
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+};
+
+struct keys {
+  char *file;
+  struct seen seen;
+  size_t n;
+  struct key k[MAX_KEYS];
+};
+
+static int keys_index = -1;
+
+static void look(const char *file, struct seen *s) {
+  struct stat st;
+  memset(s, 0, sizeof *s);
+  if (stat(file, &st) == -1) {
+    s->err = errno ? errno : -1;
+    return;
+  }
+  s->dev = st.st_dev;
+  s->ino = st.st_ino;
+  s->size = st.st_size;
+  s->mtime = st.st_mtim;
+}
+
+static int same(const struct seen *a, const struct seen *b) {
+  return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static void keys_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
+  struct keys *k = ptr;
+  if (!k) return;
+  free(k->file);
+  OPENSSL_cleanse(k, sizeof *k);
+  free(k);
+}
+
+static int use_key(const struct key *k, EVP_CIPHER_CTX *c, EVP_MAC_CTX *h,
+                   const unsigned char *iv, int enc) {
+  OSSL_PARAM p[3];
+  p[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)k->hmac, sizeof k->hmac);
+  p[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+  p[2] = OSSL_PARAM_construct_end();
+  if (!EVP_MAC_CTX_set_params(h, p)) return 0;
+  return enc ? EVP_EncryptInit_ex(c, EVP_aes_256_cbc(), 0, k->aes, iv)
+             : EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), 0, k->aes, iv);
+}
+
+static int ticket_key(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_CIPHER_CTX *c,
+                      EVP_MAC_CTX *h, int enc) {
+  const struct keys *k = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), keys_index);
+  size_t i;
+  if (!k || !k->n) return -1;
+  if (enc) {
+    memcpy(name, k->k[0].name, 16);
+    if (RAND_bytes(iv, EVP_CIPHER_get_iv_length(EVP_aes_256_cbc())) != 1) return -1;
+    return use_key(&k->k[0], c, h, iv, 1) ? 1 : -1;
+  }
+  for (i = 0; i < k->n; ++i)
+    if (!memcmp(name, k->k[i].name, 16)) {
+      if (!use_key(&k->k[i], c, h, iv, 0)) return -1;
+      return i ? 2 : 1; /* 2: good, but issue a ticket under the current key */
+    }
+  return 0; /* unknown key: a full handshake */
+}
+
+/* reads file into k; 0 with a reason in err */
+static int read_keys(struct keys *k, const char *file, stralloc *err) {
+  unsigned char buf[KEY_SIZE * MAX_KEYS + 1];
+  size_t got = 0, i;
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd == -1) {
+    tls_error_set(err, "unable to read TICKETKEYFILE: ", file, strerror(errno));
+    if (fd != -1) close(fd);
+    return 0;
+  }
+  while (got < sizeof buf) {
+    ssize_t r = read(fd, buf + got, sizeof buf - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      tls_error_set(err, "unable to read TICKETKEYFILE: ", file, strerror(errno));
+      close(fd);
+      OPENSSL_cleanse(buf, sizeof buf);
+      return 0;
+    }
+    if (!r) break;
+    got += (size_t)r;
+  }
+  close(fd);
+  if (!got || got % KEY_SIZE || got > KEY_SIZE * MAX_KEYS) {
+    OPENSSL_cleanse(buf, sizeof buf);
+    tls_error_set(err, "bad TICKETKEYFILE: ", file,
+                  "not one or more keys of 80 bytes (at most 64 keys)");
+    return 0;
+  }
+  k->n = got / KEY_SIZE;
+  for (i = 0; i < k->n; ++i) {
+    memcpy(k->k[i].name, buf + i * KEY_SIZE, 16);
+    memcpy(k->k[i].hmac, buf + i * KEY_SIZE + 16, 32);
+    memcpy(k->k[i].aes, buf + i * KEY_SIZE + 48, 32);
+  }
+  OPENSSL_cleanse(buf, sizeof buf);
+  return 1;
+}
+
+int tls_ticket_keys_setup(SSL_CTX *ctx, const char *file, stralloc *err) {
+  struct keys *k;
+  if (keys_index < 0 && (keys_index = SSL_CTX_get_ex_new_index(0, 0, 0, 0, keys_free)) < 0) {
+    tls_error_set(err, "unable to set up ticket keys", 0, 0);
+    return 0;
+  }
+  k = calloc(1, sizeof *k);
+  if (!k || !(k->file = strdup(file))) {
+    free(k);
+    tls_error_set(err, "out of memory", 0, "");
+    return 0;
+  }
+  look(file, &k->seen);
+  if (!read_keys(k, file, err)) {
+    keys_free(0, k, 0, 0, 0, 0);
+    return 0;
+  }
+  if (!SSL_CTX_set_ex_data(ctx, keys_index, k)) {
+    tls_error_set(err, "unable to set up ticket keys", 0, 0);
+    keys_free(0, k, 0, 0, 0, 0);
+    return 0;
+  }
+  SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key);
+  return 1;
+}
+
+int tls_ticket_keys_refresh(SSL_CTX *ctx, stralloc *err) {
+  struct keys *k = keys_index < 0 ? 0 : SSL_CTX_get_ex_data(ctx, keys_index);
+  struct keys *fresh;
+  struct seen now;
+  if (!k) return 1;
+  look(k->file, &now);
+  if (same(&now, &k->seen)) return 1;
+  k->seen = now;
+  fresh = malloc(sizeof *fresh);
+  if (!fresh) {
+    tls_error_set(err, "out of memory", 0, "");
+    return 0;
+  }
+  err->len = 0;
+  if (!read_keys(fresh, k->file, err)) {
+    OPENSSL_cleanse(fresh, sizeof *fresh);
+    free(fresh);
+    return 0;
+  }
+  fresh->file = k->file;
+  fresh->seen = now;
+  *k = *fresh;
+  OPENSSL_cleanse(fresh, sizeof *fresh);
+  free(fresh);
+  return 2;
+}
+
+void tls_ticket_keys_inherit(SSL_CTX *to, SSL_CTX *from) {
+  unsigned char buf[80];
+  if (SSL_CTX_get_tlsext_ticket_keys(from, buf, sizeof buf) == 1)
+    SSL_CTX_set_tlsext_ticket_keys(to, buf, sizeof buf);
+  OPENSSL_cleanse(buf, sizeof buf);
+}
