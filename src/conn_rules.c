@@ -21,6 +21,7 @@ static const struct {
   {"DHFILE", RULE_CONTEXT},        {"CCAFILE", RULE_CLIENTCERT},
   {"CCAVERIFY", RULE_CLIENTCERT},  {"CAFILE", RULE_CLIENTCERT},
   {"CADIR", RULE_CLIENTCERT},      {"VERIFYDEPTH", RULE_CLIENTCERT},
+  {"CRLFILE", RULE_CLIENTCERT},
 };
 
 static int tls_rule_bit(const char *var) {

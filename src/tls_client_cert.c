@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls_client_cert.h"
+#include "tls_crl.h"
 
 static const char *env_nonempty(const char *name) {
   const char *s = getenv(name);
@@ -19,6 +20,7 @@ int tls_cc_config_from_env(struct tls_cc_config *c, int option, stralloc *err) {
   c->ccafile = env_nonempty("CCAFILE");
   c->cafile = env_nonempty("CAFILE");
   c->cadir = env_nonempty("CADIR");
+  c->crlfile = env_nonempty("CRLFILE");
   if (option == 'z') c->mode = TLS_CC_HOST;
   else if (option == 'm' || getenv("CCAVERIFY")) c->mode = TLS_CC_REQUIRE;
   else c->mode = c->ccafile ? TLS_CC_OPTIONAL : TLS_CC_OFF;
@@ -111,6 +113,10 @@ static X509_STORE *trust_store(const struct tls_cc_config *c, stralloc *err) {
   }
   if (c->cadir && X509_STORE_load_path(st, c->cadir) != 1) {
     fail(err, "unable to use CA directory: ", c->cadir);
+    X509_STORE_free(st);
+    return 0;
+  }
+  if (c->crlfile && !tls_crl_load(st, c->crlfile, err)) {
     X509_STORE_free(st);
     return 0;
   }

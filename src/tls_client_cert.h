@@ -20,6 +20,7 @@ struct tls_cc_config {
   const char *ccafile; /* CAs named in the request */
   const char *cafile;  /* trust anchors; 0 = ccafile */
   const char *cadir;   /* hashed directory of more trust anchors, or 0 */
+  const char *crlfile; /* CRLFILE: revocation lists to check, or 0 */
 };
 
 /* The policy from the option (0, 'm' or 'z') and CCAFILE, CCAVERIFY,

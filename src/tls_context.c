@@ -15,6 +15,8 @@
 #include "tls_context.h"
 #include "tls_error.h"
 #include "tls_identity.h"
+#include "tls_keylog.h"
+#include "tls_ocsp.h"
 #include "tls_sni.h"
 #include "tls_ticket_keys.h"
 #include "tls_versions.h"
@@ -29,7 +31,7 @@
 static const char *const vars[] = {
   "CERTFILE", "KEYFILE", "CERTCHAINFILE", "DHFILE", "CIPHERS", "CIPHERSUITES",
   "TLSMIN", "TLSMAX", "TLSGROUPS", "SIGALGS", "CERTDIR", "SNISTRICT", "ALPN",
-  "TICKETKEYFILE", "NORESUME",
+  "TICKETKEYFILE", "NORESUME", "OCSPFILE",
 };
 
 int tls_context_is_var(const char *name, size_t len) {
@@ -64,6 +66,8 @@ void tls_context_config_from_env(struct tls_server_config *c) {
   c->alpn = env_or("ALPN", 0);
   c->ticketkeyfile = env_or("TICKETKEYFILE", 0);
   c->noresume = env_or("NORESUME", 0) != 0;
+  c->ocspfile = env_or("OCSPFILE", 0);
+  c->keylogfile = env_or("SSLKEYLOGFILE", 0);
   c->verifydepth = 1;
   s = getenv("VERIFYDEPTH");
   if (s && scan_ulong(s, &u) && u < 100) c->verifydepth = u;
@@ -190,12 +194,14 @@ static int use_identity(SSL_CTX *ctx, const struct tls_server_config *c, strallo
   }
   if (!tls_identity_load(&id, certs, keyfile, c->password, err)) return 0;
   ok = tls_identity_use_ctx(ctx, &id, certs, err);
+  if (ok && c->ocspfile) ok = tls_ocsp_load(&id, c->ocspfile, err);
   if (ok && !use_session_context(ctx, id.cert)) {
     tls_error_set(err, "unable to set session ID context", 0, 0);
     ok = 0;
   }
   ok = ok && tls_sni_setup(ctx, c->certdir, c->snistrict, &id, c->password, err);
   tls_identity_free(&id);
+  tls_ocsp_setup(ctx);
   return ok;
 }
 
@@ -236,10 +242,20 @@ SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err) {
   if (!use_groups(ctx, c, err)) goto bad;
   if (c->alpn && !tls_alpn_setup(ctx, c->alpn, err)) goto bad;
   if (!use_tickets(ctx, c, err)) goto bad;
+  if (c->keylogfile && !tls_keylog_setup(ctx, c->keylogfile, err)) goto bad;
   return ctx;
 bad:
   SSL_CTX_free(ctx);
   return 0;
+}
+
+static void refresh_ocsp(struct tls_identity *id, void *arg) {
+  static stralloc err;
+  (void)arg;
+  switch (tls_ocsp_refresh(id, &err)) {
+    case 0: log_warn("keeping the old OCSP response: ", err.s, (char *)0); break;
+    case 2: log_status("OCSP response reloaded: ", id->ocsp->file, (char *)0); break;
+  }
 }
 
 void tls_context_refresh(SSL_CTX *ctx) {
@@ -252,6 +268,7 @@ void tls_context_refresh(SSL_CTX *ctx) {
     case 0: log_warn("keeping the old ticket keys: ", err.s, (char *)0); break;
     case 2: log_status("ticket keys reloaded", (char *)0); break;
   }
+  tls_sni_each(ctx, refresh_ocsp, 0);
 }
 
 void tls_context_inherit(SSL_CTX *to, SSL_CTX *from) {

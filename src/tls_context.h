@@ -23,13 +23,16 @@ struct tls_server_config {
   const char *alpn;      /* ALPN: the server's protocol list, or 0 */
   const char *ticketkeyfile; /* TICKETKEYFILE, 0 = OpenSSL's random keys */
   int noresume;          /* NORESUME: no session tickets at all */
+  const char *ocspfile;  /* OCSPFILE: the default certificate's OCSP response */
+  const char *keylogfile; /* SSLKEYLOGFILE: TLS secrets for debugging, or 0 */
   unsigned long verifydepth; /* VERIFYDEPTH, default 1 */
   const char *password;  /* key password (-3), or 0 */
 };
 
 /* Fills c from the environment (CERTFILE, KEYFILE, CERTCHAINFILE, DHFILE,
    CIPHERS, CIPHERSUITES, TLSMIN, TLSMAX, TLSGROUPS, SIGALGS, CERTDIR,
-   SNISTRICT, ALPN, TICKETKEYFILE, NORESUME, VERIFYDEPTH),
+   SNISTRICT, ALPN, TICKETKEYFILE, NORESUME, OCSPFILE, SSLKEYLOGFILE,
+   VERIFYDEPTH),
    with the compiled-in defaults. */
 void tls_context_config_from_env(struct tls_server_config *c);
 
@@ -42,7 +45,8 @@ int tls_context_is_var(const char *name, size_t len);
 SSL_CTX *tls_context_server(const struct tls_server_config *c, stralloc *err);
 
 /* For the listener, before it forks: re-reads the files of ctx that may
-   change under a running server (TICKETKEYFILE), at most once a second,
+   change under a running server (TICKETKEYFILE, OCSP responses), at most
+   once a second,
    and logs what it did; a bad new file keeps the old contents. */
 void tls_context_refresh(SSL_CTX *ctx);
 

@@ -10,6 +10,7 @@
 
 #include "tls_error.h"
 #include "tls_identity.h"
+#include "tls_ocsp.h"
 
 static int password_cb(char *buf, int size, int rwflag, void *u) {
   const char *pw = u;
@@ -178,7 +179,6 @@ void tls_identity_free(struct tls_identity *id) {
   X509_free(id->cert);
   sk_X509_pop_free(id->chain, X509_free);
   EVP_PKEY_free(id->key);
-  free(id->ocspfile);
-  OPENSSL_free(id->ocsp);
+  tls_ocsp_free(id->ocsp);
   memset(id, 0, sizeof *id);
 }

@@ -3,20 +3,16 @@
 /* A server identity: a certificate, the intermediate certificates sent along
    with it, its private key, and the OCSP response stapled for it. */
 
-#include <sys/types.h>
 #include <openssl/ssl.h>
 #include <libowfat/stralloc.h>
+
+struct tls_ocsp;
 
 struct tls_identity {
   X509 *cert;
   STACK_OF(X509) *chain;  /* may be empty, never 0 once loaded */
   EVP_PKEY *key;
-  char *ocspfile;         /* DER OCSP response file, or 0 */
-  unsigned char *ocsp;    /* its contents while it is good, else 0 */
-  size_t ocsplen;
-  ino_t ocspino;          /* to see when the file changed */
-  off_t ocspsize;
-  long long ocspmtime;
+  struct tls_ocsp *ocsp;  /* the OCSP response to staple (tls_ocsp), or 0 */
 };
 
 /* Reads certfile (certificates, PEM, in either order: the one matching the

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "tls_error.h"
+#include "tls_ocsp.h"
 #include "tls_sni.h"
 
 struct name {
@@ -95,7 +96,7 @@ static int by_string(const void *a, const void *b) {
 }
 
 static int load_dir(struct table *t, const char *dir, const char *password, stralloc *err) {
-  stralloc cert = {0}, key = {0};
+  stralloc cert = {0}, key = {0}, ocsp = {0};
   char **files = 0;
   size_t nfiles = 0, i;
   struct dirent *d;
@@ -128,11 +129,17 @@ static int load_dir(struct table *t, const char *dir, const char *password, stra
     struct tls_identity id;
     if (!stralloc_copys(&cert, dir) || !stralloc_cats(&cert, "/") ||
         !stralloc_cats(&cert, files[i]) || !stralloc_copyb(&key, cert.s, cert.len - 4) ||
-        !stralloc_cats(&key, ".key") || !stralloc_0(&key) || !stralloc_0(&cert))
+        !stralloc_cats(&key, ".key") || !stralloc_0(&key) || !stralloc_0(&cert) ||
+        !stralloc_copyb(&ocsp, cert.s, cert.len - 5) || !stralloc_cats(&ocsp, ".ocsp") ||
+        !stralloc_0(&ocsp))
       goto nomem;
     /* NAME.key beside NAME.pem, else the key is in NAME.pem */
     if (!tls_identity_load(&id, cert.s, stat(key.s, &st) == 0 ? key.s : cert.s, password, err))
       goto done;
+    if (stat(ocsp.s, &st) == 0 && !tls_ocsp_load(&id, ocsp.s, err)) {
+      tls_identity_free(&id);
+      goto done;
+    }
     if (!add_identity(t, &id, 1, err)) {
       tls_identity_free(&id);
       goto done;
@@ -147,6 +154,7 @@ done:
   free(files);
   stralloc_free(&cert);
   stralloc_free(&key);
+  stralloc_free(&ocsp);
   return ok;
 }
 
@@ -278,6 +286,15 @@ int tls_sni_setup(SSL_CTX *ctx, const char *dir, int strict, struct tls_identity
     return 0;
   }
   return 1;
+}
+
+struct tls_identity *tls_sni_find(SSL_CTX *ctx, const X509 *cert) {
+  struct table *t = table_index < 0 ? 0 : SSL_CTX_get_ex_data(ctx, table_index);
+  size_t i;
+  if (t && cert)
+    for (i = 0; i < t->nids; ++i)
+      if (t->ids[i].cert == cert) return &t->ids[i];
+  return 0;
 }
 
 void tls_sni_each(SSL_CTX *ctx, void (*f)(struct tls_identity *, void *), void *arg) {

@@ -3,7 +3,8 @@
 /* Certificates chosen by the server name the client asks for (SNI).
 
    CERTDIR holds one PEM file per certificate, NAME.pem: the certificate,
-   its chain and, unless NAME.key exists beside it, its key. The names a
+   its chain and, unless NAME.key exists beside it, its key; NAME.ocsp, if
+   there is one, its OCSP response (tls_ocsp). The names a
    certificate serves are its own (SAN DNS entries, else the CN), exact or
    wildcard ("*.example.org" covers one more label). Several certificates
    for one name (RSA and ECDSA) are all offered; OpenSSL picks the one the
@@ -22,6 +23,9 @@
    reason in err. */
 int tls_sni_setup(SSL_CTX *ctx, const char *dir, int strict, struct tls_identity *dflt,
                   const char *password, stralloc *err);
+
+/* The identity of ctx whose certificate is cert, or 0. */
+struct tls_identity *tls_sni_find(SSL_CTX *ctx, const X509 *cert);
 
 /* Calls f for every identity of ctx (the default first). */
 void tls_sni_each(SSL_CTX *ctx, void (*f)(struct tls_identity *, void *), void *arg);

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/core_names.h>
@@ -11,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "file_seen.h"
 #include "tls_error.h"
 #include "tls_ticket_keys.h"
 
@@ -21,42 +21,16 @@ struct key {
   unsigned char name[16], hmac[32], aes[32];
 };
 
-/* what stat(2) said when the file was last looked at, good or bad: a bad
-   file is tried (and logged) once, not at every refresh */
-struct seen {
-  int err;
-  dev_t dev;
-  ino_t ino;
-  off_t size;
-  struct timespec mtime;
-};
-
 struct keys {
   char *file;
-  struct seen seen;
+  /* the file when last looked at, good or bad: a bad file is tried (and
+     logged) once, not at every refresh */
+  struct file_seen seen;
   size_t n;
   struct key k[MAX_KEYS];
 };
 
 static int keys_index = -1;
-
-static void look(const char *file, struct seen *s) {
-  struct stat st;
-  memset(s, 0, sizeof *s);
-  if (stat(file, &st) == -1) {
-    s->err = errno ? errno : -1;
-    return;
-  }
-  s->dev = st.st_dev;
-  s->ino = st.st_ino;
-  s->size = st.st_size;
-  s->mtime = st.st_mtim;
-}
-
-static int same(const struct seen *a, const struct seen *b) {
-  return a->err == b->err && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-         a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
 
 static void keys_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp) {
   struct keys *k = ptr;
@@ -146,7 +120,7 @@ int tls_ticket_keys_setup(SSL_CTX *ctx, const char *file, stralloc *err) {
     tls_error_set(err, "out of memory", 0, "");
     return 0;
   }
-  look(file, &k->seen);
+  file_seen_look(file, &k->seen);
   if (!read_keys(k, file, err)) {
     keys_free(0, k, 0, 0, 0, 0);
     return 0;
@@ -163,10 +137,10 @@ int tls_ticket_keys_setup(SSL_CTX *ctx, const char *file, stralloc *err) {
 int tls_ticket_keys_refresh(SSL_CTX *ctx, stralloc *err) {
   struct keys *k = keys_index < 0 ? 0 : SSL_CTX_get_ex_data(ctx, keys_index);
   struct keys *fresh;
-  struct seen now;
+  struct file_seen now;
   if (!k) return 1;
-  look(k->file, &now);
-  if (same(&now, &k->seen)) return 1;
+  file_seen_look(k->file, &now);
+  if (file_seen_same(&now, &k->seen)) return 1;
   k->seen = now;
   fresh = malloc(sizeof *fresh);
   if (!fresh) {
