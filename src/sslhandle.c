@@ -5,7 +5,9 @@
    child would, restores its environment and goes back to accept. The
    parent only replaces workers that die and, on SIGTERM, tells them to
    stop: an idle worker exits at once, a busy one closes the listening
-   socket and exits after its connection. */
+   socket and exits after its connection. On SIGHUP the parent builds a
+   new TLS context and replaces its workers the same way, so that new
+   connections get the new settings and running ones finish undisturbed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +27,8 @@
 #include "log.h"
 #include "server_options.h"
 #include "server_setup.h"
+#include "tls_context.h"
+#include "tls_reload.h"
 #include "tls_warmup.h"
 #include "worker_table.h"
 
@@ -45,6 +49,8 @@ static void status(void) {
 
 static volatile sig_atomic_t busy, stopping;
 
+static void worker_hup(int sig) { (void)sig; } /* the parent's business */
+
 static void worker_term(int sig) {
   (void)sig;
   if (!busy) _exit(0);
@@ -64,18 +70,51 @@ static void lock(int type) {
     if (errno != EINTR) log_fatal_sys(111, "unable to lock: ", o.lockfile, (char *)0);
 }
 
+/* The next connection. SIGTERM is let in only while waiting (for the lock,
+   or in ppoll), never between accept and busy: a connection accepted is
+   a connection served. */
+static int next(struct sockaddr_storage *ss, const sigset_t *open_mask, const sigset_t *term) {
+  socklen_t sslen = sizeof *ss;
+  int t;
+  sigprocmask(SIG_SETMASK, open_mask, 0);
+  lock(F_WRLCK);
+  sigprocmask(SIG_BLOCK, term, 0);
+  for (;;) {
+    struct pollfd p;
+    p.fd = listenfd;
+    p.events = POLLIN;
+    if (ppoll(&p, 1, 0, open_mask) == -1) continue; /* EINTR */
+    t = accept4(listenfd, (struct sockaddr *)ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (t >= 0) {
+      busy = 1;
+      break;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+      poll(0, 0, 100); /* out of descriptors: do not spin */
+    break;
+  }
+  lock(F_UNLCK);
+  sigprocmask(SIG_SETMASK, open_mask, 0);
+  return t;
+}
+
 static _Noreturn void worker(const struct conn_server *s, unsigned long slot) {
   struct sigaction sa;
-  sigset_t none;
+  sigset_t none, term;
   char pidstr[FMT_ULONG];
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
   sigaction(SIGCHLD, &sa, 0);
-  sa.sa_handler = worker_term;
   sa.sa_flags = SA_RESTART;
+  sa.sa_handler = worker_hup; /* caught, not ignored: the program gets the default */
+  sigaction(SIGHUP, &sa, 0);
+  sa.sa_handler = worker_term;
   sigaction(SIGTERM, &sa, 0);
   sigemptyset(&none);
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
   sigprocmask(SIG_SETMASK, &none, 0);
   /* a parent that dies for any reason takes its workers along */
   prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -86,24 +125,14 @@ static _Noreturn void worker(const struct conn_server *s, unsigned long slot) {
   for (;;) {
     static struct rules_state rs;
     struct sockaddr_storage ss;
-    socklen_t sslen = sizeof ss;
     struct conn c;
     unsigned long ipcount;
     char w[FMT_ULONG];
     int t, code;
 
     if (stopping) _exit(0);
-    lock(F_WRLCK);
-    t = accept4(listenfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    busy = 1;
-    lock(F_UNLCK);
-    if (t == -1) {
-      busy = 0;
-      if (stopping) _exit(0);
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-        poll(0, 0, 100); /* out of descriptors: do not spin */
-      continue;
-    }
+    t = next(&ss, &none, &term);
+    if (t == -1) continue;
     memset(&c, 0, sizeof c);
     ip_address_from_sockaddr(&ss, c.remoteip, &c.remoteport, &c.scope);
     worker_table_busy(slot, c.remoteip);
@@ -141,6 +170,22 @@ static void parent_term(int sig) {
 
 static void parent_chld(int sig) { (void)sig; }
 
+/* SIGHUP: a new context; the workers are replaced by ones forked with it */
+static int reload(struct conn_server *s) {
+  static stralloc err;
+  SSL_CTX *fresh = server_tls_context_again(s->cc, &err);
+  if (!fresh) {
+    log_warn("keeping the old TLS settings, reload failed: ", err.s, (char *)0);
+    return 0;
+  }
+  tls_context_inherit(fresh, s->ctx);
+  tls_warmup(fresh);
+  SSL_CTX_free(s->ctx);
+  s->ctx = fresh;
+  log_status("TLS settings reloaded", (char *)0);
+  return 1;
+}
+
 int main(int argc, char **argv) {
   static struct tls_cc_config cc;
   static time_t *started;
@@ -164,6 +209,8 @@ int main(int argc, char **argv) {
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every worker */
   server_listen(&o, &b);
   listenfd = b.fd;
+  /* workers wait in ppoll and accept without blocking (see next) */
+  fcntl(listenfd, F_SETFL, fcntl(listenfd, F_GETFL) | O_NONBLOCK);
   worker_table_init(o.limit);
   started = calloc(o.limit, sizeof *started);
   if (!started) log_nomem();
@@ -180,9 +227,11 @@ int main(int argc, char **argv) {
   sigemptyset(&blocked);
   sigaddset(&blocked, SIGCHLD);
   sigaddset(&blocked, SIGTERM);
+  tls_reload_catch(&blocked);
   sigprocmask(SIG_BLOCK, &blocked, &unblocked);
   sigdelset(&unblocked, SIGCHLD);
   sigdelset(&unblocked, SIGTERM);
+  sigdelset(&unblocked, SIGHUP);
   status();
 
   for (;;) {
@@ -209,6 +258,11 @@ int main(int argc, char **argv) {
       started[i] = now;
     }
     ppoll(0, 0, &wait, &unblocked);
+    if (tls_reload_take() && reload(&s))
+      for (i = 0; i < o.limit; ++i) {
+        if (worker_table_pid(i)) kill(worker_table_pid(i), SIGTERM);
+        started[i] = 0; /* their replacements start at once */
+      }
     if (terminating) {
       for (i = 0; i < o.limit; ++i)
         if (worker_table_pid(i)) kill(worker_table_pid(i), SIGTERM);

@@ -7,7 +7,7 @@
 # one finishes its connection).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 35
+plan 40
 make_pki
 sh "$HELPERS/pki-clients.sh" "$PKI" || diag "pki-clients.sh failed"
 SSLSERVER=$BIN/sslhandle
@@ -83,6 +83,29 @@ start_server n -n $NODNS -c 2 127.0.0.1 0 "$PROGS/starttls.py" smtp "$T/n.prog"
 timeout -k 2 30 python3 "$HELPERS/starttls-client.py" 127.0.0.1 "$PORT" good > "$T/n.out" 2>&1
 like "$(cat "$T/n.out")" 'handshake ok' "-n: STARTTLS and a handshake"
 like "$(cat "$T/n.prog")" 'tls EHLO after' "-n: prog reads the client over TLS"
+stop_server
+
+# ---- SIGHUP: a new context, new workers; a connection open across it goes on
+mkdir "$T/live"
+cp "$PKI/ec.pem" "$T/live/cert.pem"; cp "$PKI/ec.key" "$T/live/key.pem"
+SRV_ENV="CERTFILE=$T/live/cert.pem KEYFILE=$T/live/key.pem"
+start_server h -v -s -c 2 $NODNS 127.0.0.1 0 sh -c 'echo "key=$SSL_SERVER_A_KEY"; IFS= read -r l; echo "got $l"'
+tlsc 127.0.0.1 "$PORT" --expect 'key=' > "$T/h1.out" 2>&1
+like "$(cat "$T/h1.out")" 'key=id-ecPublicKey' "before SIGHUP: the ECDSA certificate"
+tlsc 127.0.0.1 "$PORT" --expect 'key=' --hold "$T/h.release" --timeout 25 > "$T/h2.out" 2>"$T/h2.err" &
+hc=$!; track "$hc"
+_i=0; while [ "$(count_lines "$T/h.log" '^sslhandle: pid [0-9]+ from')" -lt 2 ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+cp "$PKI/rsa.pem" "$T/live/cert.pem"; cp "$PKI/rsa.key" "$T/live/key.pem"
+signal_ours HUP "$SPID"
+wait_grep "$T/h.log" '^sslhandle: TLS settings reloaded$' 50
+ok $? "SIGHUP: the 'TLS settings reloaded' line"
+_i=0; while [ "$(workers | wc -l)" -lt 2 ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+tlsc 127.0.0.1 "$PORT" --expect 'key=' > "$T/h3.out" 2>&1
+like "$(cat "$T/h3.out")" 'key=rsaEncryption' "after SIGHUP: new connections get the new certificate"
+ok "$(running "$SPID"; echo $?)" "SIGHUP: sslhandle goes on"
+: > "$T/h.release"
+wait "$hc"
+is "$?.$(cat "$T/h2.out")" "0.key=id-ecPublicKey" "the connection open across SIGHUP kept its certificate and ended normally"
 stop_server
 
 # ---- SIGTERM: idle workers leave at once, a busy one finishes its connection
