@@ -39,6 +39,8 @@
 #include "remote_info.h"
 #include "tls_client_connect.h"
 #include "tls_client_context.h"
+#include "tls_client_ocsp.h"
+#include "tls_client_session.h"
 #include "tls_client_env.h"
 #include "tls_client_handshake.h"
 #include "tls_client_verify.h"
@@ -173,6 +175,10 @@ static int wait_program(pid_t pid) {
 
 /* ------------------------------------------------------------- the TLS part */
 
+/* from the environment: SESSIONFILE, OCSPSTATUS */
+static const char *sessionfile;
+static int wantocsp;
+
 static SSL *new_ssl(SSL_CTX *ctx, int s, const char *host) {
   char ip[16];
   SSL *ssl = SSL_new(ctx);
@@ -182,6 +188,7 @@ static SSL *new_ssl(SSL_CTX *ctx, int s, const char *host) {
     if (SSL_set_tlsext_host_name(ssl, host) != 1)
       log_fatal(111, "unable to set TLS SNI extension for hostname: ", host, (char *)0);
   tls_client_verify_setup(ssl, flagverify, flagname ? host : 0);
+  if (sessionfile) tls_client_session_offer(ssl, sessionfile);
   return ssl;
 }
 
@@ -252,6 +259,11 @@ static _Noreturn void run_tls_first(SSL *ssl, int s, const struct conn *c, const
 
   code = start_tls(ssl, s, c, host);
   if (code) _exit(code);
+  if (wantocsp) {
+    const char *st = tls_client_ocsp_status(ssl);
+    if (setenv("SSL_OCSP_STATUS", st, 1) == -1) log_nomem();
+    log_status("ocsp status: ", st, (char *)0);
+  }
   if (flagsslenv) set_tls_env(ssl);
   if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
     log_fatal_sys(111, "unable to create pipe", (char *)0);
@@ -350,7 +362,7 @@ int main(int argc, char **argv) {
   struct sockaddr_storage ss;
   socklen_t sslen;
   struct conn c;
-  const char *host, *keypassfile = 0, *ifname = 0;
+  const char *host, *servername = 0, *keypassfile = 0, *ifname = 0;
   char failed[16], failedstr[IP_ADDRESS_FMT], portstr[FMT_ULONG];
   int opt, flag3 = 0, flagca = 0, s;
   uint16 port;
@@ -421,6 +433,15 @@ int main(int argc, char **argv) {
   if (!strcmp(host, "0")) host = "127.0.0.1";
   prog = argv + 2;
   tc.verify = flagverify;
+  tls_client_config_from_env(&tc);
+  sessionfile = tc.sessionfile;
+  wantocsp = tc.ocsp;
+  /* SERVERNAME: the name to send (SNI, as if -m) and to verify, when not
+     the host's */
+  if (nonempty(getenv("SERVERNAME"))) {
+    servername = getenv("SERVERNAME");
+    flagsni = 1;
+  }
   if (!flagca) { /* the environment's CA list only when no option names one */
     tc.cafile = nonempty(getenv("CAFILE"));
     tc.cadir = nonempty(getenv("CADIR"));
@@ -488,7 +509,8 @@ int main(int argc, char **argv) {
     c.remoteinfo = infosa.s;
   conn_env_set(&c, flagtcpenv);
 
-  ssl = new_ssl(ctx, s, host);
-  if (flagucspitls) run_plain_first(ssl, s, &c, host);
-  run_tls_first(ssl, s, &c, host);
+  if (!servername) servername = host;
+  ssl = new_ssl(ctx, s, servername);
+  if (flagucspitls) run_plain_first(ssl, s, &c, servername);
+  run_tls_first(ssl, s, &c, servername);
 }

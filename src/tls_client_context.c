@@ -1,10 +1,83 @@
 /* Building the client SSL_CTX. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 
 #include "tls_client_context.h"
+#include "tls_client_session.h"
+#include "tls_versions.h"
+
+static void fail(stralloc *err, const char *what, const char *file);
+
+static const char *env(const char *name) {
+  const char *s = getenv(name);
+  return s && *s ? s : 0;
+}
+
+void tls_client_config_from_env(struct tls_client_config *c) {
+  c->minversion = env("TLSMIN");
+  c->maxversion = env("TLSMAX");
+  c->ciphersuites = env("CIPHERSUITES");
+  c->groups = env("TLSGROUPS");
+  c->alpn = env("ALPN");
+  c->sessionfile = env("SESSIONFILE");
+  c->ocsp = env("OCSPSTATUS") != 0;
+}
+
+/* "h2,http/1.1" in the wire form: each name after its length */
+static int use_alpn(SSL_CTX *ctx, const char *list) {
+  unsigned char wire[1024];
+  size_t n = 0;
+  const char *p = list;
+  for (;;) {
+    size_t k = strcspn(p, ",");
+    if (!k || k > 255 || n + 1 + k > sizeof wire) return 0;
+    wire[n++] = (unsigned char)k;
+    memcpy(wire + n, p, k);
+    n += k;
+    p += k;
+    if (!*p) break;
+    ++p;
+  }
+  return SSL_CTX_set_alpn_protos(ctx, wire, (unsigned int)n) == 0; /* 0 is success here */
+}
+
+/* the environment's settings; 0 with a reason in err */
+static int use_env(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *err) {
+  int lo = TLS1_2_VERSION, hi = 0;
+  if (c->minversion && !(lo = tls_version_parse(c->minversion))) {
+    errno = EINVAL;
+    fail(err, "unknown TLS version in TLSMIN", c->minversion);
+    return 0;
+  }
+  if (c->maxversion && !(hi = tls_version_parse(c->maxversion))) {
+    errno = EINVAL;
+    fail(err, "unknown TLS version in TLSMAX", c->maxversion);
+    return 0;
+  }
+  if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 || SSL_CTX_set_max_proto_version(ctx, hi) != 1) {
+    fail(err, "unable to set TLS versions", c->minversion ? c->minversion : c->maxversion);
+    return 0;
+  }
+  if (c->ciphersuites && SSL_CTX_set_ciphersuites(ctx, c->ciphersuites) != 1) {
+    fail(err, "unable to set TLS 1.3 cipher suites", c->ciphersuites);
+    return 0;
+  }
+  if (c->groups && SSL_CTX_set1_groups_list(ctx, c->groups) != 1) {
+    fail(err, "unable to set key-exchange groups", c->groups);
+    return 0;
+  }
+  if (c->alpn && !use_alpn(ctx, c->alpn)) {
+    errno = EINVAL;
+    fail(err, "bad ALPN list", c->alpn);
+    return 0;
+  }
+  if (c->sessionfile) tls_client_session_save_to(ctx, c->sessionfile);
+  if (c->ocsp) SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp);
+  return 1;
+}
 
 /* "what: file: reason", the reason from OpenSSL's queue (a system error in
    it says more than OpenSSL's "system lib") or errno */
@@ -116,6 +189,7 @@ SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err) {
     fail(err, "unable to set cipher list", c->ciphers);
     goto bad;
   }
+  if (!use_env(ctx, c, err)) goto bad;
   ERR_clear_error();
   return ctx;
 bad:

@@ -2,7 +2,9 @@
 #define TLS_CLIENT_CONTEXT_H
 /* sslclient's SSL_CTX: trust anchors for the server certificate (-a -A, or
    the system's store), an optional client certificate (-c -k with the
-   password of -3/-K), ciphers (-z) and the verify depth (-V). */
+   password of -3/-K), ciphers (-z), the verify depth (-V), and from the
+   environment versions, TLS 1.3 suites, groups, ALPN, the session file and
+   the OCSP status request. */
 
 #include <openssl/ssl.h>
 #include <libowfat/stralloc.h>
@@ -16,7 +18,18 @@ struct tls_client_config {
   const char *password;     /* -3/-K, or 0 */
   const char *ciphers;      /* -z: TLS 1.2 cipher list and/or TLS 1.3 suites, 0 = default */
   unsigned long verifydepth; /* -V */
+  /* from the environment (tls_client_config_from_env) */
+  const char *minversion, *maxversion; /* TLSMIN, TLSMAX; 0 = 1.2, highest */
+  const char *ciphersuites; /* CIPHERSUITES: TLS 1.3 suites, 0 = default */
+  const char *groups;       /* TLSGROUPS, 0 = OpenSSL's default */
+  const char *alpn;         /* ALPN: protocols to offer, comma-separated */
+  const char *sessionfile;  /* SESSIONFILE: session kept across runs */
+  int ocsp;                 /* OCSPSTATUS: ask for the certificate status */
 };
+
+/* Fills the environment's part of c: TLSMIN, TLSMAX, CIPHERSUITES,
+   TLSGROUPS, ALPN, SESSIONFILE, OCSPSTATUS. */
+void tls_client_config_from_env(struct tls_client_config *c);
 
 /* Builds the context; 0 with a one-line reason in err on failure. */
 SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err);
