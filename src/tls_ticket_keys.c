@@ -64,7 +64,10 @@ static int ticket_key(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_C
   for (i = 0; i < k->n; ++i)
     if (!memcmp(name, k->k[i].name, 16)) {
       if (!use_key(&k->k[i], c, h, iv, 0)) return -1;
-      return i ? 2 : 1; /* 2: good, but issue a ticket under the current key */
+      /* 2: good, and issue a new ticket: under the current key, and in any
+         case for TLS 1.3, whose clients use a ticket once (1 would leave a
+         resumed client without one for next time) */
+      return 2;
     }
   return 0; /* unknown key: a full handshake */
 }

@@ -6,8 +6,8 @@
    The file holds one or more keys of 80 bytes each, nothing else: a 16-byte
    key name, a 32-byte HMAC-SHA256 secret, a 32-byte AES-256 key (the layout
    of nginx's 80-byte ticket key files; `openssl rand 80` makes one). The
-   first key encrypts new tickets; every key decrypts, and a ticket under an
-   older key is replaced by one under the first. Rotation: put a new key in
+   first key encrypts new tickets; every key decrypts, and a resumed client
+   gets a new ticket (under the first key). Rotation: put a new key in
    front, keep the previous ones behind it for a ticket lifetime. */
 
 #include <openssl/ssl.h>

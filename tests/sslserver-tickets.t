@@ -6,7 +6,7 @@
 # start-up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 17
+plan 18
 make_pki
 
 # sc PORT NAME ARGS...: openssl s_client; output in $T/NAME.sc
@@ -30,6 +30,10 @@ sc "$PA" a13 -sess_out "$T/a13.sess"
 sc "$PB" b13 -sess_in "$T/a13.sess"
 reused b13; ok $? "TLS 1.3: a session from server A resumes on server B (same TICKETKEYFILE)"
 grep -q '^SSL_SESSION_RESUMED=Resumed' "$T/b13.sc"; ok $? "TLS 1.3: B's program sees SSL_SESSION_RESUMED=Resumed"
+sc "$PB" chain1 -sess_in "$T/a13.sess" -sess_out "$T/chain.sess"
+sc "$PA" chain2 -sess_in "$T/chain.sess"
+reused chain1 && grep -q 'New Session Ticket arrived' "$T/chain1.sc" && reused chain2
+ok $? "TLS 1.3: a resumed client gets a new ticket, and it resumes on the other server"
 sc "$PB" b12 -tls1_2 -sess_out "$T/b12.sess"
 sc "$PA" a12 -tls1_2 -sess_in "$T/b12.sess"
 reused a12; ok $? "TLS 1.2: a session from server B resumes on server A"
