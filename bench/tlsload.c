@@ -5,7 +5,9 @@
    Modes:
      full    TLS 1.3 full handshake, 16-byte echo, close_notify, wait for EOF
      resume  the same, offering a fresh session ticket; reports the share
-             of connections that really resumed
+             of connections that really resumed (-s port: the tickets come
+             from the server on that port, another process sharing the
+             ticket keys, and are offered to the one on -p)
      plain   TCP only: 16-byte echo, FIN, wait for EOF (for tcpserver)
      deny    connect and expect the server to close without a byte
      bulk    one connection, -b bytes each way through the echo program
@@ -58,8 +60,10 @@ static int tls, reverse;
 static SSL_CTX *ctx;
 static SSL_SESSION **tickets; /* unused sessions the servers gave us, newest last */
 static size_t ntickets, maxtickets;
-static struct sockaddr_storage addr;
-static socklen_t addrlen;
+static struct sockaddr_storage addr, primeaddr;
+static socklen_t addrlen, primeaddrlen;
+static const char *primeport; /* -s: where resume mode gets its tickets */
+static int priming;
 static int ep;
 static struct slot *slots;
 
@@ -83,7 +87,7 @@ static double now(void) {
 
 static void usage(void) {
   fprintf(stderr, "usage: tlsload -m full|resume|plain|deny|bulk|bulkplain|idle [-a host] -p port"
-                  " [-c conc] [-n count] [-t seconds] [-b bytes] [-C suites] [-r]\n");
+                  " [-s port] [-c conc] [-n count] [-t seconds] [-b bytes] [-C suites] [-r]\n");
   exit(100);
 }
 
@@ -127,20 +131,25 @@ static void setup_tls(void) {
   }
 }
 
-static void resolve(void) {
+static void resolve_to(const char *p, struct sockaddr_storage *a, socklen_t *len) {
   struct addrinfo hints, *ai;
   int e;
   memset(&hints, 0, sizeof hints);
   hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
   hints.ai_socktype = SOCK_STREAM;
-  e = getaddrinfo(host, port, &hints, &ai);
+  e = getaddrinfo(host, p, &hints, &ai);
   if (e) {
-    fprintf(stderr, "tlsload: fatal: %s port %s: %s\n", host, port, gai_strerror(e));
+    fprintf(stderr, "tlsload: fatal: %s port %s: %s\n", host, p, gai_strerror(e));
     exit(100);
   }
-  memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
-  addrlen = ai->ai_addrlen;
+  memcpy(a, ai->ai_addr, ai->ai_addrlen);
+  *len = ai->ai_addrlen;
   freeaddrinfo(ai);
+}
+
+static void resolve(void) {
+  resolve_to(port, &addr, &addrlen);
+  if (primeport) resolve_to(primeport, &primeaddr, &primeaddrlen);
 }
 
 static void want(struct slot *s, unsigned ev) {
@@ -196,7 +205,10 @@ static void start(struct slot *s) {
   e.events = s->ev = EPOLLOUT;
   e.data.ptr = s;
   if (epoll_ctl(ep, EPOLL_CTL_ADD, s->fd, &e) == -1) fatal("epoll_ctl");
-  if (connect(s->fd, (struct sockaddr *)&addr, addrlen) == 0) return; /* EPOLLOUT follows */
+  if (priming && primeport) {
+    if (connect(s->fd, (struct sockaddr *)&primeaddr, primeaddrlen) == 0) return;
+  } else if (connect(s->fd, (struct sockaddr *)&addr, addrlen) == 0)
+    return; /* EPOLLOUT follows */
   if (errno != EINPROGRESS) fail(s, "connect");
 }
 
@@ -548,7 +560,7 @@ int main(int argc, char **argv) {
   unsigned long i;
   struct rlimit rl;
 
-  while ((opt = getopt(argc, argv, "m:a:p:c:n:t:b:C:r")) != -1) switch (opt) {
+  while ((opt = getopt(argc, argv, "m:a:p:s:c:n:t:b:C:r")) != -1) switch (opt) {
       case 'm':
         if (!strcmp(optarg, "full")) mode = M_FULL;
         else if (!strcmp(optarg, "resume")) mode = M_RESUME;
@@ -561,6 +573,7 @@ int main(int argc, char **argv) {
         break;
       case 'a': host = optarg; break;
       case 'p': port = optarg; break;
+      case 's': primeport = optarg; break;
       case 'c': conc = strtoul(optarg, 0, 10); break;
       case 'n': count = strtoul(optarg, 0, 10); break;
       case 't': seconds = atof(optarg); break;
@@ -597,6 +610,7 @@ int main(int argc, char **argv) {
     tickets = calloc(maxtickets, sizeof *tickets);
     if (!tickets) fatal("calloc");
     conc = 1;
+    priming = 1;
     t0 = now();
     for (count = 1; ntickets < saved && count <= 2 * saved + 2 && now() < t0 + seconds; ++count)
       loop(t0 + seconds, t0 + seconds + 10);
@@ -606,6 +620,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "tlsload: fatal: the server gave no session ticket (%s)\n", firsterr);
       exit(111);
     }
+    priming = 0;
     primed = done;
     started = done = errors = offered = resumed = 0;
     nlat = 0;
