@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 
 #include "tls_client_context.h"
+#include "tls_identity.h"
 #include "tls_client_session.h"
 #include "tls_versions.h"
 
@@ -101,17 +102,6 @@ static void fail(stralloc *err, const char *what, const char *file) {
   stralloc_0(err);
 }
 
-static int password_cb(char *buf, int size, int rwflag, void *u) {
-  const char *pw = u;
-  size_t n;
-  (void)rwflag;
-  if (!pw) return 0;
-  n = strlen(pw);
-  if (n > (size_t)size) return -1;
-  memcpy(buf, pw, n);
-  return (int)n;
-}
-
 /* -z may name TLS 1.2 ciphers and TLS 1.3 suites (TLS_...) together; each
    part goes to the call that understands it */
 static int use_ciphers(SSL_CTX *ctx, const char *ciphers) {
@@ -142,7 +132,7 @@ static int use_certificate(SSL_CTX *ctx, const struct tls_client_config *c, stra
     fail(err, "unable to load certificate", c->certfile);
     return 0;
   }
-  SSL_CTX_set_default_passwd_cb(ctx, password_cb);
+  SSL_CTX_set_default_passwd_cb(ctx, tls_identity_password_cb);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)c->password);
   errno = 0;
   if (SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) != 1) {

@@ -12,7 +12,7 @@
 #include "tls_identity.h"
 #include "tls_ocsp.h"
 
-static int password_cb(char *buf, int size, int rwflag, void *u) {
+int tls_identity_password_cb(char *buf, int size, int rwflag, void *u) {
   const char *pw = u;
   size_t n;
   (void)rwflag;
@@ -32,7 +32,7 @@ static EVP_PKEY *read_key(const char *file, const char *password, stralloc *err)
     tls_error_set(err, "unable to load key: ", file, tls_error_sys_reason());
     return 0;
   }
-  key = PEM_read_bio_PrivateKey(b, 0, password_cb, (void *)password);
+  key = PEM_read_bio_PrivateKey(b, 0, tls_identity_password_cb, (void *)password);
   BIO_free(b);
   if (!key) {
     unsigned long e = ERR_peek_last_error();

@@ -34,4 +34,8 @@ int tls_identity_names(const struct tls_identity *id, stralloc *names);
 
 void tls_identity_free(struct tls_identity *id);
 
+/* OpenSSL's pem_password_cb for a key password given as a C string in u
+   (0: no password); client and server keys share it. */
+int tls_identity_password_cb(char *buf, int size, int rwflag, void *u);
+
 #endif
