@@ -6,32 +6,13 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libowfat/fmt.h>
 
 #include "ip_address.h"
 #include "remote_info.h"
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* waits for events on fd until deadline; 1 ready, 0 timed out or failed */
-static int wait_for(int fd, short events, long long deadline) {
-  for (;;) {
-    struct pollfd p = {fd, events, 0};
-    long long left = deadline - now_ms();
-    int r;
-    if (left <= 0) return 0;
-    r = poll(&p, 1, (int)left);
-    if (r > 0) return 1;
-    if (r < 0 && errno != EINTR) return 0;
-  }
-}
+#include "deadline.h"
 
 static int parse(stralloc *out, const char *line, size_t len) {
   const char *p = line, *end = line + len;
@@ -56,7 +37,7 @@ static int parse(stralloc *out, const char *line, size_t len) {
 int remote_info(stralloc *out, const char remoteip[16], uint16 remoteport,
                 const char localip[16], uint16 localport, uint32 scope,
                 unsigned long seconds) {
-  long long deadline = now_ms() + (long long)seconds * 1000;
+  long long deadline = deadline_in(seconds);
   struct sockaddr_storage ss;
   socklen_t len;
   char query[2 * FMT_ULONG + 8];
@@ -72,7 +53,7 @@ int remote_info(stralloc *out, const char remoteip[16], uint16 remoteport,
   len = ip_address_to_sockaddr(&ss, remoteip, 113, scope);
   if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
     if (errno != EINPROGRESS) goto done;
-    if (!wait_for(fd, POLLOUT, deadline)) goto done;
+    if (deadline_poll(fd, POLLOUT, deadline) != 1) goto done;
     len = sizeof err;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err) goto done;
   }
@@ -85,7 +66,7 @@ int remote_info(stralloc *out, const char remoteip[16], uint16 remoteport,
   if (write(fd, query, qlen) != (ssize_t)qlen) goto done;
   while (got < sizeof reply) {
     ssize_t r;
-    if (!wait_for(fd, POLLIN, deadline)) goto done;
+    if (deadline_poll(fd, POLLIN, deadline) != 1) goto done;
     r = read(fd, reply + got, sizeof reply - got);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r <= 0) break;

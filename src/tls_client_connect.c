@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libowfat/dns.h>
@@ -16,6 +15,7 @@
 #include "ip_address.h"
 #include "log.h"
 #include "tls_client_connect.h"
+#include "deadline.h"
 
 static const char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (char)0xff, (char)0xff};
 
@@ -96,36 +96,17 @@ int tls_client_resolve(stralloc *out, const char *host, int family, uint32 *scop
   return out->len > start;
 }
 
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One attempt: 0 connected, -1 with errno (ETIMEDOUT when time ran out). */
 static int attempt(int fd, const char ip[16], uint16 port, uint32 scope, unsigned long seconds) {
   struct sockaddr_storage ss;
   socklen_t len = ip_address_to_sockaddr(&ss, ip, port, scope);
-  long long deadline = now_ms() + (long long)seconds * 1000;
-  struct pollfd p;
+  long long deadline = deadline_in(seconds);
   int err = 0;
   socklen_t errlen = sizeof err;
 
   if (connect(fd, (struct sockaddr *)&ss, len) == 0) return 0;
   if (errno != EINPROGRESS && errno != EINTR) return -1;
-  for (;;) {
-    long long left = deadline - now_ms();
-    int r;
-    if (left <= 0) {
-      errno = ETIMEDOUT;
-      return -1;
-    }
-    p.fd = fd;
-    p.events = POLLOUT;
-    r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-    if (r > 0) break;
-    if (r < 0 && errno != EINTR) return -1;
-  }
+  if (deadline_poll(fd, POLLOUT, deadline) != 1) return -1; /* errno ETIMEDOUT when late */
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1) return -1;
   if (err) {
     errno = err;

@@ -3,21 +3,15 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/err.h>
 
 #include "tls_client_handshake.h"
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "deadline.h"
 
 int tls_client_handshake(SSL *ssl, int fd, unsigned long seconds, const char **reason) {
-  long long deadline = now_ms() + (long long)seconds * 1000;
-  struct pollfd p;
+  long long deadline = deadline_in(seconds);
+  short events;
 
   *reason = "";
   for (;;) {
@@ -27,8 +21,8 @@ int tls_client_handshake(SSL *ssl, int fd, unsigned long seconds, const char **r
     r = SSL_connect(ssl);
     if (r == 1) return 1;
     e = SSL_get_error(ssl, r);
-    if (e == SSL_ERROR_WANT_READ) p.events = POLLIN;
-    else if (e == SSL_ERROR_WANT_WRITE) p.events = POLLOUT;
+    if (e == SSL_ERROR_WANT_READ) events = POLLIN;
+    else if (e == SSL_ERROR_WANT_WRITE) events = POLLOUT;
     else if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
     else {
       unsigned long err = ERR_peek_last_error();
@@ -37,20 +31,10 @@ int tls_client_handshake(SSL *ssl, int fd, unsigned long seconds, const char **r
       if (!*reason || !**reason) *reason = "connection closed";
       return 0;
     }
-    for (;;) {
-      long long left = deadline - now_ms();
-      if (left <= 0) {
-        *reason = "timed out";
-        return 0;
-      }
-      p.fd = fd;
-      p.revents = 0;
-      r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-      if (r > 0) break;
-      if (r < 0 && errno != EINTR) {
-        *reason = strerror(errno);
-        return 0;
-      }
+    r = deadline_poll(fd, events, deadline);
+    if (r <= 0) {
+      *reason = r == 0 ? "timed out" : strerror(errno);
+      return 0;
     }
   }
 }

@@ -4,27 +4,20 @@
 #include <malloc.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/err.h>
 
 #include "tls_handshake.h"
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "deadline.h"
 
 enum tls_handshake_result tls_handshake_accept(SSL *ssl, int fd, unsigned long seconds,
                                                const char **reason) {
-  long long deadline = now_ms() + (long long)seconds * 1000;
-  struct pollfd p;
+  long long deadline = deadline_in(seconds);
+  short events;
 
   *reason = "";
   for (;;) {
     int r, e;
-    long long left;
     ERR_clear_error();
     errno = 0;
     r = SSL_accept(ssl);
@@ -35,8 +28,8 @@ enum tls_handshake_result tls_handshake_accept(SSL *ssl, int fd, unsigned long s
       return TLS_HANDSHAKE_OK;
     }
     e = SSL_get_error(ssl, r);
-    if (e == SSL_ERROR_WANT_READ) p.events = POLLIN;
-    else if (e == SSL_ERROR_WANT_WRITE) p.events = POLLOUT;
+    if (e == SSL_ERROR_WANT_READ) events = POLLIN;
+    else if (e == SSL_ERROR_WANT_WRITE) events = POLLOUT;
     else if (e == SSL_ERROR_SYSCALL && errno == EINTR) continue;
     else {
       unsigned long err = ERR_peek_last_error();
@@ -51,20 +44,14 @@ enum tls_handshake_result tls_handshake_accept(SSL *ssl, int fd, unsigned long s
       *reason = errno ? strerror(errno) : "connection closed";
       return TLS_HANDSHAKE_CLOSED;
     }
-    for (;;) {
-      left = deadline - now_ms();
-      if (left <= 0) {
-        *reason = "timed out";
-        return TLS_HANDSHAKE_TIMEOUT;
-      }
-      p.fd = fd;
-      p.revents = 0;
-      r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
-      if (r > 0) break;
-      if (r < 0 && errno != EINTR) {
-        *reason = strerror(errno);
-        return TLS_HANDSHAKE_CLOSED;
-      }
+    r = deadline_poll(fd, events, deadline);
+    if (r == 0) {
+      *reason = "timed out";
+      return TLS_HANDSHAKE_TIMEOUT;
+    }
+    if (r < 0) {
+      *reason = strerror(errno);
+      return TLS_HANDSHAKE_CLOSED;
     }
   }
 }

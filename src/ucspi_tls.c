@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ucspi_tls.h"
+#include "deadline.h"
 
 #define BUFSIZE 16384
 #define TLS_HANDSHAKE_RECORD 0x16
@@ -43,15 +43,9 @@ static int is_start_command(const char *s, size_t n) {
   return 0;
 }
 
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* writes all of buf to a non-blocking fd within seconds */
 static int write_all(int fd, const char *buf, size_t len, unsigned long seconds) {
-  long long deadline = now_ms() + (long long)seconds * 1000;
+  long long deadline = deadline_in(seconds);
   while (len) {
     ssize_t w = write(fd, buf, len);
     if (w > 0) {
@@ -61,13 +55,7 @@ static int write_all(int fd, const char *buf, size_t len, unsigned long seconds)
     }
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno == EAGAIN) {
-      struct pollfd p = {fd, POLLOUT, 0};
-      long long left = deadline - now_ms();
-      if (left <= 0) {
-        errno = ETIMEDOUT;
-        return 0;
-      }
-      poll(&p, 1, left > 60000 ? 60000 : (int)left);
+      if (deadline_poll(fd, POLLOUT, deadline) == 0) return 0; /* errno ETIMEDOUT */
       continue;
     }
     return 0;
