@@ -13,6 +13,7 @@
 
 #include "accept_loop.h"
 #include "conn_limits.h"
+#include "conn_rate.h"
 #include "ip_address.h"
 #include "log.h"
 #include "server_setup.h"
@@ -58,7 +59,7 @@ static void terminate(int sig) {
    child's, with the listener's pid. Returns 0 to go on with a child. */
 static int listener_rules(int t, struct conn *c, unsigned long ipcount, int early_x,
                           struct rules_state *st) {
-  struct verdict v = {0, 0};
+  struct verdict v = {0};
   char pidstr[FMT_ULONG];
   int d;
   if (!conn_serve_local(t, c)) return 0; /* the child reports it */
@@ -113,6 +114,7 @@ void accept_loop(struct conn_server *s, int listenfd) {
   sigdelset(&unblocked, SIGHUP);
 
   conn_limits_init(O->limit);
+  conn_rate_init(O);
   status();
   early_x = O->fnrules && !O->remotehost && !O->remoteinfo && (O->localname || log_verbosity < 2);
 
@@ -150,8 +152,13 @@ void accept_loop(struct conn_server *s, int listenfd) {
       close(t);
       continue;
     }
-    rs.formatted = rs.y.done = rs.x.done = 0;
+    rs.formatted = rs.y.done = rs.x.done = rs.rated = 0;
     if ((O->fniprules || early_x) && listener_rules(t, &c, ipcount, early_x, &rs)) {
+      close(t);
+      continue;
+    }
+    /* no rules: the environment's rate limits are final now */
+    if (!O->fniprules && !O->fnrules && conn_rate_admit(O, &c, 0, &rs)) {
       close(t);
       continue;
     }

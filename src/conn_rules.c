@@ -7,6 +7,7 @@
 #include <libowfat/fmt.h>
 #include <libowfat/scan.h>
 
+#include "conn_rate.h"
 #include "conn_rules.h"
 #include "log.h"
 #include "rules.h"
@@ -40,7 +41,8 @@ void conn_rules_log(const struct conn *c, const char *pidstr, int deny, unsigned
   log_line(deny ? "deny " : "ok ", pidstr, " ", lh, ":", c->localipstr, ":", c->localportstr, " ",
            rh, ":", c->remoteipstr, ":", c->remoteportstr,
            deny == 2 ? " ip connection limit:" : "", deny == 2 ? num : "",
-           deny == 2 ? " exceeded" : "", (char *)0);
+           deny == 3 || deny == 4 ? " " : "", deny == 3 || deny == 4 ? conn_rate_refusal() : "",
+           deny >= 2 ? " exceeded" : "", (char *)0);
 }
 
 static void look(const char *file, int allownorules, const struct conn *c, int with_names,
@@ -71,16 +73,25 @@ static void look(const char *file, int allownorules, const struct conn *c, int w
   h->explicit = h->result == RULES_ALLOW && key.len > 0;
 }
 
-/* what an allow rule means for the verdict: MAXCONIP and the TLS bits */
+static void rate_of(const char *var, size_t len, struct rate_limit *l, int *set, struct verdict *v) {
+  *set = 1;
+  if (!rate_limit_scan(var + len, l) && !v->badrate) v->badrate = var;
+}
+
+/* what an allow rule means for the verdict: MAXCONIP, the rates and the TLS bits */
 static void verdict_of(const struct rules_hit *h, struct verdict *v) {
   size_t i;
   for (i = 0; i < h->vars.len; i += strlen(h->vars.s + i) + 1) {
-    v->tls |= tls_rule_bit(h->vars.s + i);
-    if (!strncmp(h->vars.s + i, "MAXCONIP=", 9)) {
+    const char *var = h->vars.s + i;
+    v->tls |= tls_rule_bit(var);
+    if (!strncmp(var, "MAXCONIP=", 9)) {
       unsigned long u = 0;
-      scan_ulong(h->vars.s + i + 9, &u);
+      scan_ulong(var + 9, &u);
       v->maxconip = u;
-    }
+    } else if (!strncmp(var, "MAXRATEIP=", 10))
+      rate_of(var, 10, &v->rateip, &v->rateip_set, v);
+    else if (!strncmp(var, "MAXRATENET=", 11))
+      rate_of(var, 11, &v->ratenet, &v->ratenet_set, v);
   }
 }
 
@@ -91,6 +102,8 @@ static void warn(const char *file) {
 int conn_rules_decide(const struct server_options *o, const struct conn *c,
                       unsigned long ipcount, int with_names, struct rules_state *st,
                       struct verdict *v) {
+  v->rateip_set = v->ratenet_set = 0;
+  v->badrate = 0;
   if (o->fniprules) {
     if (!st->y.done) look(o->fniprules, o->allownorules, c, 0, &st->y);
     if (st->y.result == RULES_ERROR) {
@@ -113,11 +126,19 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
     if (st->x.result == RULES_DENY) return 1;
     verdict_of(&st->x, v);
   }
+  if (v->badrate) {
+    char var[128];
+    log_clean(var, sizeof var, v->badrate);
+    log_warn("dropping connection, rule value is not n/secs or 0: ", var, " for: ", c->remoteipstr,
+             (char *)0);
+    return -1; /* a typo must not lift a limit */
+  }
   if (v->maxconip) {
     if (o->limit && v->maxconip > o->limit) v->maxconip = o->limit;
     if (ipcount >= v->maxconip) return 2;
   }
-  return 0;
+  /* the limits are final here: count the connection */
+  return conn_rate_admit(o, c, v, st);
 }
 
 void conn_rules_apply(const struct rules_state *st) {

@@ -20,6 +20,7 @@ struct rules_hit {
 /* -y and -x as far as they are known */
 struct rules_state {
   int formatted;          /* local address read and conn formatted */
+  int rated;              /* counted by the rate limits (once per connection) */
   struct rules_hit y, x;
 };
 
@@ -27,6 +28,11 @@ struct rules_state {
 struct verdict {
   unsigned long maxconip; /* from a rule, 0 if none */
   int tls;                /* TLS settings the rules changed: RULE_* bits */
+  /* MAXRATEIP and MAXRATENET from a rule (set: a rule named it), and the
+     first such variable that did not parse */
+  struct rate_limit rateip, ratenet;
+  int rateip_set, ratenet_set;
+  const char *badrate;
 };
 
 /* Rules may set TLS variables for the connections they match. Changes to
@@ -36,8 +42,11 @@ struct verdict {
 #define RULE_CLIENTCERT 2
 
 /* Runs the lookups not yet done (names known now: with_names) and decides.
-   Returns 0 allow, 1 deny by rule, 2 MAXCONIP exceeded, -1 unable to read
+   Returns 0 allow, 1 deny by rule, 2 MAXCONIP exceeded, 3 MAXRATEIP or 4
+   MAXRATENET exceeded, -1 unable to read or a malformed rate in a rule
    (warned); stops at the first lookup that needs names when !with_names.
+   Once the decision is final, the rate limits count the connection (see
+   conn_rate_admit).
    ipcount: the connections from the same address besides this one. */
 int conn_rules_decide(const struct server_options *o, const struct conn *c,
                       unsigned long ipcount, int with_names, struct rules_state *st,
@@ -46,7 +55,8 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
 /* Sets the variables of the rules that allowed the connection. */
 void conn_rules_apply(const struct rules_state *st);
 
-/* -v: the "ok" or "deny" line (deny 2: the MAXCONIP one) */
+/* -v: the "ok" or "deny" line (deny 2: the MAXCONIP one, 3 and 4: the
+   rate limit the last conn_rate_admit refused) */
 void conn_rules_log(const struct conn *c, const char *pidstr, int deny, unsigned long rulemax);
 
 #endif

@@ -388,7 +388,7 @@ static void lookups(struct conn *c) {
 
 static int serve(struct conn *c, unsigned long ipcount, struct rules_state *st) {
   static stralloc tlsenv, verify;
-  struct verdict v = {0, 0};
+  struct verdict v = {0};
   int in[2], out[2], map[2], d, code = 0;
   enum tls_cc_mode mode;
   SSL *ssl;

@@ -38,6 +38,14 @@ static unsigned long number(const char *s) {
   return u;
 }
 
+/* a limit that does not parse must not leave the server unlimited */
+static void rate_env(struct rate_limit *l, const char *name) {
+  const char *x = getenv(name);
+  l->n = l->secs = 0;
+  if (x && *x && !rate_limit_scan(x, l))
+    log_fatal(100, name, " is not n/secs (n 1 to 4000000, secs 1 to 2000000) or 0: ", x, (char *)0);
+}
+
 void server_options_parse(struct server_options *o, int argc, char **argv, const char *name,
                           int what) {
   static const char listener_only[] = "1468cbI";
@@ -123,5 +131,9 @@ void server_options_parse(struct server_options *o, int argc, char **argv, const
     unsigned long u = 0;
     scan_ulong(x, &u);
     o->maxconip = u > o->limit ? o->limit : u;
+  }
+  if (what & SERVER_LISTENS) {
+    rate_env(&o->maxrateip, "MAXRATEIP");
+    rate_env(&o->maxratenet, "MAXRATENET");
   }
 }

@@ -3,6 +3,8 @@
 /* The command line of the servers: sslserver's options, which sslhandle,
    sslprint and sslwrap share, each with what it adds or lacks. */
 
+#include "rate_table.h"
+
 struct server_options {
   /* the listener (SERVER_LISTENS) */
   const char *host, *port;
@@ -12,6 +14,7 @@ struct server_options {
   int family;                  /* -4: 4, -6: 6, else 0 */
   const char *ifname;          /* -I */
   unsigned long maxconip;      /* MAXCONIP from the environment (at most -c), 0: none */
+  struct rate_limit maxrateip, maxratenet; /* MAXRATEIP MAXRATENET from the environment */
   const char *lockfile;        /* -f (SERVER_LOCKFILE) */
   /* start-up */
   unsigned long uid, gid;      /* -u -g -U, 0: leave as is */

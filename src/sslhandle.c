@@ -22,6 +22,7 @@
 
 #include <libowfat/fmt.h>
 
+#include "conn_rate.h"
 #include "conn_serve.h"
 #include "ip_address.h"
 #include "log.h"
@@ -146,7 +147,7 @@ static _Noreturn void worker(const struct conn_server *s, unsigned long slot) {
       close(t);
     } else {
       status();
-      rs.formatted = rs.y.done = rs.x.done = 0;
+      rs.formatted = rs.y.done = rs.x.done = rs.rated = 0;
       code = conn_serve(s, t, &c, ipcount, &rs);
       w[fmt_ulong(w, (unsigned long)code << 8)] = 0;
       log_status("ended by ", pidstr, " status ", w, (char *)0);
@@ -212,6 +213,7 @@ int main(int argc, char **argv) {
   /* workers wait in ppoll and accept without blocking (see next) */
   fcntl(listenfd, F_SETFL, fcntl(listenfd, F_GETFL) | O_NONBLOCK);
   worker_table_init(o.limit);
+  conn_rate_init(&o); /* one table for every worker */
   started = calloc(o.limit, sizeof *started);
   if (!started) log_nomem();
   parent = getpid();
