@@ -14,6 +14,13 @@
      bulkplain  the same without TLS
      idle    open -c TLS connections (echo checked), report, then hold them
              until stdin reaches EOF or -t seconds pass
+     flood   full, but a connection the server closes before its first byte
+             is "refused", not an error (rate limits); reports the accepted
+             ones per window of -W seconds (by connect time)
+
+   -B addr binds the connections to a source address; -R rate starts them
+   open loop, rate per second whatever the server does (-c still bounds
+   those in flight).
 
    A connection counts once the server closed it: a slot is busy for the
    whole life of a connection, so -c bounds the server's children too. */
@@ -36,7 +43,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-enum mode { M_FULL, M_RESUME, M_PLAIN, M_DENY, M_BULK, M_BULKPLAIN, M_IDLE };
+enum mode { M_FULL, M_RESUME, M_PLAIN, M_DENY, M_BULK, M_BULKPLAIN, M_IDLE, M_FLOOD };
 enum state { S_FREE, S_CONNECT, S_HANDSHAKE, S_SEND, S_RECV, S_SHUT, S_EOF, S_BULK, S_HOLD };
 
 struct slot {
@@ -56,6 +63,14 @@ static unsigned long conc = 1, count = 1000, bulkbytes = 256UL << 20;
 static double seconds = 5;
 static const char *suites = "TLS_AES_128_GCM_SHA256";
 static int tls, reverse;
+static const char *source;     /* -B */
+static struct sockaddr_storage srcaddr;
+static socklen_t srcaddrlen;
+static double openrate;        /* -R: connections per second, 0: closed loop */
+static double nextstart;
+static double window = 1;      /* -W */
+static unsigned long refused, *accepted_in; /* flood: refused; accepted per window */
+static size_t nwindows;
 
 static SSL_CTX *ctx;
 static SSL_SESSION **tickets; /* unused sessions the servers gave us, newest last */
@@ -86,8 +101,9 @@ static double now(void) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: tlsload -m full|resume|plain|deny|bulk|bulkplain|idle [-a host] -p port"
-                  " [-s port] [-c conc] [-n count] [-t seconds] [-b bytes] [-C suites] [-r]\n");
+  fprintf(stderr, "usage: tlsload -m full|resume|plain|deny|bulk|bulkplain|idle|flood [-a host] -p port"
+                  " [-s port] [-c conc] [-n count] [-t seconds] [-b bytes] [-C suites] [-r]"
+                  " [-B source] [-R rate] [-W window]\n");
   exit(100);
 }
 
@@ -148,6 +164,12 @@ static void resolve_to(const char *p, struct sockaddr_storage *a, socklen_t *len
 }
 
 static void resolve(void) {
+  if (source) {
+    const char *h = host;
+    host = source;
+    resolve_to("0", &srcaddr, &srcaddrlen);
+    host = h;
+  }
   resolve_to(port, &addr, &addrlen);
   if (primeport) resolve_to(primeport, &primeaddr, &primeaddrlen);
 }
@@ -196,6 +218,7 @@ static void start(struct slot *s) {
   s->fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s->fd == -1) fatal("socket");
   setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (source && bind(s->fd, (struct sockaddr *)&srcaddr, srcaddrlen) == -1) fatal("bind");
   s->start = now();
   s->got = s->sent = 0;
   s->offered = 0;
@@ -277,6 +300,17 @@ static void step(struct slot *s) {
       ERR_clear_error();
       r = SSL_connect(s->ssl);
       if (r != 1) {
+        int e = SSL_get_error(s->ssl, r);
+        /* with SSL_OP_IGNORE_UNEXPECTED_EOF a bare EOF reads as ZERO_RETURN */
+        if (mode == M_FLOOD &&
+            (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_SSL || e == SSL_ERROR_ZERO_RETURN) &&
+            BIO_number_read(SSL_get_rbio(s->ssl)) == 0) {
+          ++refused; /* closed before its first byte: the limit */
+          ERR_clear_error();
+          finish(s);
+          --done;
+          return;
+        }
         tls_wait(s, r, "handshake");
         return;
       }
@@ -335,6 +369,10 @@ static void step(struct slot *s) {
       s->got += (size_t)n;
       if (s->got < sizeof payload) continue;
       record_latency(s);
+      if (mode == M_FLOOD && s->start >= t0) {
+        size_t w = (size_t)((s->start - t0) / window);
+        if (w < nwindows) ++accepted_in[w];
+      }
       if (s->offered) ++offered;
       if (s->offered && SSL_session_reused(s->ssl)) ++resumed;
       if (mode == M_IDLE) {
@@ -497,7 +535,8 @@ static double pct(double p) {
 }
 
 static const char *mode_name(void) {
-  static const char *names[] = {"full", "resume", "plain", "deny", "bulk", "bulkplain", "idle"};
+  static const char *names[] = {"full", "resume", "plain", "deny", "bulk", "bulkplain", "idle",
+                                "flood"};
   return names[mode];
 }
 
@@ -513,6 +552,13 @@ static void report(void) {
            primed, offered, resumed, offered ? (double)resumed / (double)offered : 0,
            done ? (double)offered / (double)done : 0);
   if (mode == M_DENY) printf(",\"denied\":%lu", denied);
+  if (mode == M_FLOOD) {
+    size_t w;
+    printf(",\"refused\":%lu,\"window_s\":%g,\"accepted_per_window\":[", refused, window);
+    for (w = 0; w < nwindows; ++w) printf("%s%lu", w ? "," : "", accepted_in[w]);
+    printf("]");
+  }
+  if (openrate > 0) printf(",\"offered_rate\":%.1f", openrate);
   if (mode == M_BULK || mode == M_BULKPLAIN)
     printf(",\"bytes_each_way\":%lu,\"mb_per_s\":%.1f", bulkbytes,
            el > 0 && done ? (double)bulkbytes / 1e6 / el : 0);
@@ -534,13 +580,19 @@ static void loop(double deadline, double hard) {
   unsigned long i;
   for (;;) {
     int more = started < count && now() < deadline;
-    int busy = 0, n, k;
+    int busy = 0, n, k, wait = 100;
     for (i = 0; i < conc; ++i) {
-      if (slots[i].st == S_FREE && more && started < count) {
+      /* open loop: a start only when its time came */
+      if (slots[i].st == S_FREE && more && started < count && (!openrate || now() >= nextstart)) {
+        if (openrate) nextstart += 1.0 / openrate;
         start(&slots[i]);
         step(&slots[i]);
       }
       if (slots[i].st != S_FREE) ++busy;
+    }
+    if (openrate && more) {
+      double d = (nextstart - now()) * 1000.0;
+      wait = d <= 0 ? 0 : d < 100 ? (int)d + 1 : 100;
     }
     if (mode == M_IDLE) {
       int holding = 0;
@@ -549,7 +601,7 @@ static void loop(double deadline, double hard) {
     }
     if (!busy && !(started < count && now() < deadline)) return;
     if (now() > hard) return;
-    n = epoll_wait(ep, evs, 256, 100);
+    n = epoll_wait(ep, evs, 256, wait);
     if (n < 0 && errno != EINTR) fatal("epoll_wait");
     for (k = 0; k < n; ++k) step(evs[k].data.ptr);
   }
@@ -560,7 +612,7 @@ int main(int argc, char **argv) {
   unsigned long i;
   struct rlimit rl;
 
-  while ((opt = getopt(argc, argv, "m:a:p:s:c:n:t:b:C:r")) != -1) switch (opt) {
+  while ((opt = getopt(argc, argv, "m:a:p:s:c:n:t:b:C:rB:R:W:")) != -1) switch (opt) {
       case 'm':
         if (!strcmp(optarg, "full")) mode = M_FULL;
         else if (!strcmp(optarg, "resume")) mode = M_RESUME;
@@ -569,6 +621,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(optarg, "bulk")) mode = M_BULK;
         else if (!strcmp(optarg, "bulkplain")) mode = M_BULKPLAIN;
         else if (!strcmp(optarg, "idle")) mode = M_IDLE;
+        else if (!strcmp(optarg, "flood")) mode = M_FLOOD;
         else usage();
         break;
       case 'a': host = optarg; break;
@@ -580,10 +633,13 @@ int main(int argc, char **argv) {
       case 'b': bulkbytes = strtoul(optarg, 0, 10); break;
       case 'C': suites = optarg; break;
       case 'r': reverse = 1; break;
+      case 'B': source = optarg; break;
+      case 'R': openrate = atof(optarg); break;
+      case 'W': window = atof(optarg); break;
       default: usage();
     }
-  if (!port || !conc || !count || seconds <= 0) usage();
-  tls = mode == M_FULL || mode == M_RESUME || mode == M_BULK || mode == M_IDLE;
+  if (!port || !conc || !count || seconds <= 0 || window <= 0 || openrate < 0) usage();
+  tls = mode == M_FULL || mode == M_RESUME || mode == M_BULK || mode == M_IDLE || mode == M_FLOOD;
   if (mode == M_BULK || mode == M_BULKPLAIN) conc = count = 1;
   if (mode == M_IDLE) count = conc;
   signal(SIGPIPE, SIG_IGN);
@@ -626,7 +682,12 @@ int main(int argc, char **argv) {
     nlat = 0;
     firsterr[0] = 0;
   }
-  t0 = tend = now();
+  if (mode == M_FLOOD) {
+    nwindows = (size_t)(seconds / window + 0.999);
+    accepted_in = calloc(nwindows ? nwindows : 1, sizeof *accepted_in);
+    if (!accepted_in) fatal("calloc");
+  }
+  t0 = tend = nextstart = now();
   loop(t0 + seconds, t0 + seconds + 10);
   if (mode == M_IDLE) {
     struct pollfd p = {0, POLLIN, 0};
