@@ -52,6 +52,7 @@ struct shared {
 struct rate_table {
   struct shared *sh;
   EVP_MAC_CTX *mac; /* SipHash, keyed; this process's copy */
+  size_t mapped;    /* bytes mapped by rate_table_map, 0: memory given */
 };
 
 int rate_limit_scan(const char *s, struct rate_limit *l) {
@@ -148,7 +149,15 @@ struct rate_table *rate_table_map(unsigned long sets) {
   if (mem == MAP_FAILED) return 0;
   t = rate_table_init(mem, sets, key, 1);
   if (!t) munmap(mem, bytes);
+  else t->mapped = bytes;
   return t;
+}
+
+void rate_table_free(struct rate_table *t) {
+  if (!t) return;
+  EVP_MAC_CTX_free(t->mac);
+  if (t->mapped) munmap(t->sh, t->mapped);
+  free(t);
 }
 
 static int lock(struct rate_table *t) {

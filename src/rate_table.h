@@ -55,6 +55,9 @@ struct rate_table *rate_table_init(void *mem, unsigned long sets, const unsigned
 /* A table in a shared anonymous mapping with a random key: before any fork. */
 struct rate_table *rate_table_map(unsigned long sets);
 
+/* Frees this process's handle (and unmaps a table from rate_table_map). */
+void rate_table_free(struct rate_table *t);
+
 /* Admits a connection when every check is under its limit at now (ms of a
    monotonic clock), and then counts it for each. Returns -1 when admitted,
    else the index of the first check over its limit (nothing counted).

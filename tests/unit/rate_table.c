@@ -100,6 +100,7 @@ static void exact(void) {
     tap_ok(k == 200 && max_in_window(adm, k, 1000) == 20,
            "n=20/1 offered 100/s for 10 s: 20 per second, 200 in all");
   }
+  rate_table_free(t);
 }
 
 static void large(void) {
@@ -122,6 +123,7 @@ static void large(void) {
   /* conservative by at most one batch of ceil(1000/RATE_LOG) per window */
   tap_ok(k >= 10 * (1000 - (1000 + RATE_LOG - 1) / RATE_LOG), "n=1000/10: close to n per window");
   tap_ok(best >= 1000 - (1000 + RATE_LOG - 1) / RATE_LOG, "n=1000/10: some window is nearly full");
+  rate_table_free(t);
 }
 
 static void masks(void) {
@@ -176,6 +178,7 @@ static void masks(void) {
     tap_ok(rate_table_admit(t, both, 2, 103) == 1, "ip 1/60 + net 2/60: a third address refused by net");
     tap_ok(admit1(t, c, RATE_IP, 1, 60, 104), "a check refused by the net counted nothing for the ip");
   }
+  rate_table_free(t);
 }
 
 static void flood(void) {
@@ -216,6 +219,7 @@ static void flood(void) {
   tap_ok(rate_table_used(t) <= (unsigned long)RATE_SETS * RATE_WAYS, "flood: slots used <= the table");
   tap_ok(hotmax <= 3, "flood: the interleaved flooder never gets more than 3 per second");
   tap_ok(khot <= 3 * (now / 1000 + 1), "flood: the flooder kept its state throughout");
+  rate_table_free(t);
 }
 
 static void wrap(void) {
@@ -237,6 +241,7 @@ static void wrap(void) {
     if (!admit1(t, b, RATE_IP, 3, 1, 4 * w + 101)) break;
   tap_ok(got == 3, "32-bit ms wrap: admissions 2^32 ms old do not count");
   tap_ok(!admit1(t, b, RATE_IP, 3, 1, 5), "a clock behind the table's does not reopen a full window");
+  rate_table_free(t);
 }
 
 static void shared(void) {
@@ -263,6 +268,7 @@ static void shared(void) {
   ip4(a, 192, 0, 2, 100);
   tap_ok(admit1(t, a, RATE_IP, 5, 60, 200), "robust: a child that died holding the lock wedges nothing");
   tap_ok(admit1(t, a, RATE_IP, 5, 60, 201), "robust: and the lock works after");
+  rate_table_free(t);
 }
 
 int main(void) {
