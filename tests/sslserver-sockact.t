@@ -7,7 +7,7 @@
 # listener; bad hand-overs: one line and the documented exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 41
+plan 42
 make_pki
 SA=$(command -v systemd-socket-activate)
 M=$T/m; mkdir -p "$M"
@@ -209,4 +209,19 @@ is "$(tlsc 127.0.0.1 "$PORT" --send 'j\n' --expect 'j\n')" "j" "sslhandle on des
 stop_server
 python3 "$HELPERS/listenfd.py" --systemd "$BIN/sslhandle" -3 $NODNS 127.0.0.1 0 cat > /dev/null 2> "$T/hk3.log"
 is "$?" 100 "sslhandle: -3 with LISTEN_FDS: exit 100"
+
+# ---- examples/systemd: systemd-analyze verify, with ExecStart pointing at
+# the sslserver just built (verify wants the program to exist)
+if command -v systemd-analyze > /dev/null 2>&1; then
+  mkdir "$T/units"
+  cp "$TOP/examples/systemd/sslserver.socket" "$T/units/"
+  sed "s#/usr/bin/sslserver#$SSLSERVER#" "$TOP/examples/systemd/sslserver.service" > "$T/units/sslserver.service"
+  timeout -k 2 60 systemd-analyze verify --man=no "$T/units/sslserver.socket" "$T/units/sslserver.service" \
+    > "$T/verify.out" 2>&1
+  rc=$?
+  [ $rc -ne 0 ] && sed 's/^/#   /' "$T/verify.out"
+  is "$rc" 0 "examples/systemd: systemd-analyze verify passes"
+else
+  pass "# SKIP examples/systemd: no systemd-analyze"
+fi
 done_testing
