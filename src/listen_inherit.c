@@ -45,19 +45,19 @@ static int whole_number(const char *s, unsigned long *u) {
 }
 
 enum listen_source listen_inherit_find(void) {
-  const char *pidstr = getenv("LISTEN_PID");
-  const char *fdsstr = getenv("LISTEN_FDS");
   unsigned long pid, fds;
+  int ours = whole_number(getenv("LISTEN_PID"), &pid) && pid == (unsigned long)getpid();
+  int fdsok = whole_number(getenv("LISTEN_FDS"), &fds);
   const char *why;
 
-  /* never passed down, whoever they were meant for */
+  /* never passed down, whoever they were meant for (read before: unsetenv
+     may take the strings getenv gave) */
   unsetenv("LISTEN_PID");
   unsetenv("LISTEN_FDS");
   unsetenv("LISTEN_FDNAMES");
 
-  if (pidstr && whole_number(pidstr, &pid) && pid == (unsigned long)getpid()) {
-    if (!whole_number(fdsstr, &fds))
-      log_fatal(111, "LISTEN_PID is ours but LISTEN_FDS is not a number", (char *)0);
+  if (ours) {
+    if (!fdsok) log_fatal(111, "LISTEN_PID is ours but LISTEN_FDS is not a number", (char *)0);
     if (fds > 1)
       log_fatal(100, "LISTEN_FDS passes more than one socket; one listening socket per server",
                 (char *)0);

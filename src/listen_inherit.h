@@ -21,7 +21,7 @@ enum listen_source listen_inherit_find(void);
    /dev/null), makes it blocking and fills out with its address and port. */
 void listen_inherit_take(enum listen_source src, struct bound *out);
 
-/* "systemd (LISTEN_FDS, descriptor 3)" or "descriptor 0", for log lines */
+/* "LISTEN_FDS, descriptor 3" or "descriptor 0", for log lines */
 const char *listen_inherit_name(enum listen_source src);
 
 #endif

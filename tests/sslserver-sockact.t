@@ -7,7 +7,7 @@
 # listener; bad hand-overs: one line and the documented exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 42
+plan 44
 make_pki
 SA=$(command -v systemd-socket-activate)
 M=$T/m; mkdir -p "$M"
@@ -137,17 +137,25 @@ like "$(cat "$T/nl.log")" '^sslserver: fatal: LISTEN_FDS: descriptor 3 is not a 
 bad cl 'exec 3<&-; export LISTEN_PID=$$ LISTEN_FDS=1;' $NODNS 127.0.0.1 0 cat
 like "$(cat "$T/cl.rc") $(cat "$T/cl.log")" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not open$' \
   "LISTEN_FDS=1 with descriptor 3 closed: exit 111, one line"
-# a TCP socket that does not listen
-python3 -c '
+# sock3 TYPE NAME: sslserver with a socket of TYPE (tcp, udp) on descriptor 3
+# that does not listen, and LISTEN_PID, LISTEN_FDS for it; "rc stderr"
+sock3() {
+  python3 -c '
 import os, socket, sys
-s = socket.socket()
+s = socket.socket(type=socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
 if s.fileno() != 3: os.dup2(s.fileno(), 3)
 os.set_inheritable(3, True)
 os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
-os.execv(sys.argv[1], sys.argv[1:])' "$SSLSERVER" $NODNS 127.0.0.1 0 cat > /dev/null 2> "$T/nls.log"
-rc=$?
-like "$rc $(cat "$T/nls.log")" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not listening$' \
+os.execv(sys.argv[2], sys.argv[2:])' "$1" "$SSLSERVER" $NODNS 127.0.0.1 0 cat > /dev/null 2> "$T/$2.log"
+  echo "$? $(cat "$T/$2.log")"
+}
+like "$(sock3 tcp nls)" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not listening$' \
   "LISTEN_FDS names a TCP socket that does not listen: exit 111, one line"
+like "$(sock3 udp udp)" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not a stream socket$' \
+  "LISTEN_FDS names a UDP socket: exit 111, one line"
+bad nan 'exec 3</dev/null; export LISTEN_PID=$$ LISTEN_FDS=x;' $NODNS 127.0.0.1 0 cat
+like "$(cat "$T/nan.rc") $(cat "$T/nan.log")" '^111 sslserver: fatal: LISTEN_PID is ours but LISTEN_FDS is not a number$' \
+  "LISTEN_FDS not a number: exit 111, one line"
 bad two 'exec 3</dev/null 4</dev/null; export LISTEN_PID=$$ LISTEN_FDS=2;' $NODNS 127.0.0.1 0 cat
 like "$(cat "$T/two.rc") $(cat "$T/two.log")" '^100 sslserver: fatal: LISTEN_FDS passes more than one socket' \
   "LISTEN_FDS=2: refused, exit 100, one line"
