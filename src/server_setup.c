@@ -9,6 +9,8 @@
 #include <libowfat/fmt.h>
 #include <libowfat/stralloc.h>
 
+#include "ip_address.h"
+#include "listen_inherit.h"
 #include "log.h"
 #include "privileges.h"
 #include "server_setup.h"
@@ -69,14 +71,32 @@ SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config
   return ctx;
 }
 
+static enum listen_source inherited = LISTEN_BIND;
+
+void server_find_listener(const struct server_options *o) {
+  inherited = listen_inherit_find();
+  if (inherited == LISTEN_SYSTEMD && o->flag3)
+    log_fatal(100, "-3 reads the key password from descriptor 3, which holds the socket from "
+                   "LISTEN_FDS; pass the password another way", (char *)0);
+}
+
 void server_listen(const struct server_options *o, struct bound *b) {
   struct bind_request req;
-  req.host = o->host;
-  req.port = o->port;
-  req.family = o->family;
-  req.ifname = o->ifname;
-  req.backlog = o->backlog;
-  bind_listen(&req, b);
+  if (inherited != LISTEN_BIND) {
+    char ipstr[IP_ADDRESS_FMT], portstr[FMT_ULONG];
+    listen_inherit_take(inherited, b);
+    ip_address_fmt(ipstr, b->ip);
+    portstr[fmt_ulong(portstr, b->port)] = 0;
+    log_status("listening socket from ", listen_inherit_name(inherited), ": ", ipstr, " port ",
+               portstr, (char *)0);
+  } else {
+    req.host = o->host;
+    req.port = o->port;
+    req.family = o->family;
+    req.ifname = o->ifname;
+    req.backlog = o->backlog;
+    bind_listen(&req, b);
+  }
   privileges_chroot();
   privileges_drop(o->gid, o->uid);
   if (o->flag1) {

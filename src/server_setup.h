@@ -23,8 +23,16 @@ SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config
    encrypted key fails), cc's policy the same. 0 with a reason in err. */
 SSL_CTX *server_tls_context_again(const struct tls_cc_config *cc, stralloc *err);
 
-/* Binds and listens on o's host and port, chroots (SSL_CHROOT), drops to
-   -g/-u and with -1 prints the port. */
+/* Before server_tls_context: looks for a listening socket passed by
+   systemd (LISTEN_PID/LISTEN_FDS) or on descriptor 0 (listen_inherit.h),
+   which server_listen then takes instead of binding. -3 with systemd's
+   socket (both on descriptor 3) exits 100. Without this call server_listen
+   always binds. */
+void server_find_listener(const struct server_options *o);
+
+/* Binds and listens on o's host and port, or takes the socket found by
+   server_find_listener (host, port, -4, -6, -I and -b then unused),
+   chroots (SSL_CHROOT), drops to -g/-u and with -1 prints the port. */
 void server_listen(const struct server_options *o, struct bound *b);
 
 #endif

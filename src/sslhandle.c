@@ -202,6 +202,7 @@ int main(int argc, char **argv) {
                        SERVER_LISTENS | SERVER_PROG | SERVER_LOCKFILE | SERVER_UCSPI_TLS);
   s.opt = &o;
   s.cc = &cc;
+  server_find_listener(&o); /* before -3 reads descriptor 3 */
   s.ctx = server_tls_context(&o, &cc);
   if (o.lockfile) {
     lockfd = open(o.lockfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -26,6 +26,7 @@ int main(int argc, char **argv) {
   server_options_parse(&o, argc, argv, "sslserver", SERVER_LISTENS | SERVER_PROG | SERVER_UCSPI_TLS);
   s.opt = &o;
   s.cc = &cc;
+  server_find_listener(&o); /* before -3 reads descriptor 3 */
   s.ctx = server_tls_context(&o, &cc);
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every child */
   server_listen(&o, &b);
