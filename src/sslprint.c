@@ -112,6 +112,7 @@ int main(int argc, char **argv) {
   s.opt = &o;
   s.cc = &cc;
   s.builtin = print;
+  server_find_listener(&o); /* before -3 reads descriptor 3 */
   s.ctx = server_tls_context(&o, &cc);
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every child */
   server_listen(&o, &b);

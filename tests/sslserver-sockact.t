@@ -7,7 +7,7 @@
 # listener; bad hand-overs: one line and the documented exit code.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 44
+plan 46
 make_pki
 SA=$(command -v systemd-socket-activate)
 M=$T/m; mkdir -p "$M"
@@ -217,6 +217,12 @@ is "$(tlsc 127.0.0.1 "$PORT" --send 'j\n' --expect 'j\n')" "j" "sslhandle on des
 stop_server
 python3 "$HELPERS/listenfd.py" --systemd "$BIN/sslhandle" -3 $NODNS 127.0.0.1 0 cat > /dev/null 2> "$T/hk3.log"
 is "$?" 100 "sslhandle: -3 with LISTEN_FDS: exit 100"
+
+# ---- sslprint: the same start-up
+fd0 p0 -- "$BIN/sslprint" $NODNS 192.0.2.1 1
+ok "$([ -n "$LPORT" ] && [ "$LPORT" = "$PORT" ]; echo $?)" "sslprint on descriptor 0: -1 prints the socket's port"
+like "$(tlsc 127.0.0.1 "$PORT")" "SSLLOCALPORT=$LPORT" "sslprint on descriptor 0: served (prints the environment)"
+stop_server
 
 # ---- examples/systemd: systemd-analyze verify, with ExecStart pointing at
 # the sslserver just built (verify wants the program to exist)
