@@ -12,6 +12,8 @@ struct server_options {
   int family;                  /* -4: 4, -6: 6, else 0 */
   const char *ifname;          /* -I */
   unsigned long maxconip;      /* MAXCONIP from the environment (at most -c), 0: none */
+  int proxyproto;              /* PROXYPROTOCOL=1 in the environment: every connection
+                                  starts with a PROXY header */
   const char *lockfile;        /* -f (SERVER_LOCKFILE) */
   /* start-up */
   unsigned long uid, gid;      /* -u -g -U, 0: leave as is */
