@@ -8,7 +8,7 @@
 # sslhandle and sslwrap (under tcpserver) honour the setting too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 57
+plan 59
 make_pki
 
 pc() { timeout -k 2 30 python3 "$HELPERS/proxyclient.py" "$@"; }
@@ -116,6 +116,17 @@ wait_grep "$T/rx.log" 'PROXY header from a source not allowed to send one: 127\.
 ok $? "-x: ... and the log line names the source"
 envof r2d --source 127.0.0.2
 is "$(v r2d SSLREMOTEIP):$(v r2d SSLPROXYIP)" "127.0.0.2:<unset>" "-x: 127.0.0.2 connects directly"
+stop_server
+
+# ---- a -y rule exempts an address from the environment's setting
+mkrules "$T/y.cdb" <<'R'
+127.0.0.2:allow,PROXYPROTOCOL="0"
+R
+SRV_ENV="PROXYPROTOCOL=1" start_server ry -T 3 $NODNS -y "$T/y.cdb" 127.0.0.1 0 "$PROGS/env.sh"
+envof y1 --v1 TCP4 --src 203.0.113.30
+is "$(v y1 SSLREMOTEIP)" "203.0.113.30" "-y, PROXYPROTOCOL=1 in the environment: 127.0.0.1 sends a header"
+envof y2 --source 127.0.0.2
+is "$(v y2 SSLREMOTEIP):$(v y2 SSLPROXYIP)" "127.0.0.2:<unset>" "-y rule PROXYPROTOCOL=0: 127.0.0.2 connects directly"
 stop_server
 
 # ---- MAXCONIP counts the client the header names
