@@ -202,16 +202,17 @@ static void pending_poll(int full) {
   pfd[0].revents = 0;
   r = ppoll(pfd, n + 1, tsp, &unblocked); /* the reaper and SIGHUP run in here */
   if (r < 0) return;
-  /* from the end, so that a connection leaving the set moves none not yet seen */
+  /* from the end, so that a connection leaving the set moves none not yet
+     seen; each one admitted may bring the -c limit */
   for (i = n; i-- > 0;)
-    if (pfd[i + 1].revents) pending_read(i);
+    if (pfd[i + 1].revents && conn_limits_count() < O->limit) pending_read(i);
   now = deadline_now();
   for (i = npend; i-- > 0;)
     if (pend[i].deadline <= now) {
       conn_proxy_log(&pend[i].c, PROXY_BAD, "timed out");
       pending_drop(i);
     }
-  if (pfd[0].revents & POLLIN) {
+  if ((pfd[0].revents & POLLIN) && conn_limits_count() < O->limit) {
     /* a connection is there: accept does not wait (on a socket of our own) */
     struct sockaddr_storage ss;
     socklen_t sslen = sizeof ss;

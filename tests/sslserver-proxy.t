@@ -8,7 +8,7 @@
 # sslhandle and sslwrap (under tcpserver) honour the setting too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 59
+plan 61
 make_pki
 
 pc() { timeout -k 2 30 python3 "$HELPERS/proxyclient.py" "$@"; }
@@ -131,7 +131,8 @@ stop_server
 
 # ---- MAXCONIP counts the client the header names
 SRV_ENV="PROXYPROTOCOL=1 MAXCONIP=1" start_server mx -T 3 $NODNS 127.0.0.1 0 sh -c 'echo hello; exec cat'
-pc 127.0.0.1 "$PORT" --v1 TCP4 --src 203.0.113.9 --timeout 20 > "$T/hold.out" 2>&1 &
+# not through pc: $! must be timeout's pid, which passes a kill on
+timeout -k 2 30 python3 "$HELPERS/proxyclient.py" 127.0.0.1 "$PORT" --v1 TCP4 --src 203.0.113.9 --timeout 20 > "$T/hold.out" 2>&1 &
 hold=$!
 track "$hold"
 wait_grep "$T/hold.out" hello 100
@@ -144,6 +145,24 @@ pc 127.0.0.1 "$PORT" --v1 TCP4 --src 203.0.113.10 --timeout 10 > "$T/third.out" 
 is "$(grep -c hello "$T/third.out")" 1 "MAXCONIP=1: another client through the same balancer is served"
 ours "$hold" && kill "$hold" 2>/dev/null
 wait "$hold" 2>/dev/null
+stop_server
+
+# ---- -c 1: a header that comes while the one connection runs waits for it
+SRV_ENV="PROXYPROTOCOL=1" start_server c1 -c 1 -T 20 $NODNS 127.0.0.1 0 sh -c 'echo hello; exec cat'
+timeout -k 2 30 python3 "$HELPERS/proxyclient.py" 127.0.0.1 "$PORT" --v1 TCP4 --src 203.0.113.11 --timeout 30 > "$T/c1a.out" 2>&1 &
+c1a=$!
+track "$c1a"
+wait_grep "$T/c1a.out" hello 100
+timeout -k 2 30 python3 "$HELPERS/proxyclient.py" 127.0.0.1 "$PORT" --v2 PROXY --src 203.0.113.12 --timeout 30 > "$T/c1b.out" 2>&1 &
+c1b=$!
+track "$c1b"
+ours "$c1a" && kill "$c1a" 2>/dev/null
+wait "$c1a" 2>/dev/null
+wait_grep "$T/c1b.out" hello 150
+ok $? "-c 1: the second connection is served once the first ended"
+is "$(grep -c 'PROXY header refused' "$T/c1.log")" 0 "-c 1: its header was not refused meanwhile"
+ours "$c1b" && kill "$c1b" 2>/dev/null
+wait "$c1b" 2>/dev/null
 stop_server
 
 # ---- sslhandle: the workers read the header
