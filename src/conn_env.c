@@ -12,6 +12,9 @@ void conn_format(struct conn *c) {
   ip_address_fmt(c->remoteipstr, c->remoteip);
   c->localportstr[fmt_ulong(c->localportstr, c->localport)] = 0;
   c->remoteportstr[fmt_ulong(c->remoteportstr, c->remoteport)] = 0;
+  if (!c->proxied) return;
+  ip_address_fmt(c->proxyipstr, c->proxyip);
+  c->proxyportstr[fmt_ulong(c->proxyportstr, c->proxyport)] = 0;
 }
 
 extern char **environ;
@@ -96,6 +99,8 @@ void conn_env_set(const struct conn *c, int tcpenv) {
   set("SSLREMOTEPORT", c->remoteportstr);
   set("SSLREMOTEHOST", c->remotehost);
   set("SSLREMOTEINFO", c->remoteinfo);
+  set("SSLPROXYIP", c->proxied ? c->proxyipstr : 0);
+  set("SSLPROXYPORT", c->proxied ? c->proxyportstr : 0);
   if (!tcpenv) return;
 
   /* a la tcpserver: PROTO names the prefix a UCSPI program reads */

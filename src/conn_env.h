@@ -19,13 +19,20 @@ struct conn {
   const char *localhost;             /* -l or DNS, 0 when unknown */
   const char *remotehost;            /* DNS (-h), 0 when unknown or -H */
   const char *remoteinfo;            /* ident (-r), 0 when unknown or -R */
+  /* PROXY protocol: the remote fields are the client the header named,
+     these the balancer that sent it (proxied 0: a direct connection) */
+  int proxied;
+  char proxyip[16];
+  uint16 proxyport;
+  char proxyipstr[IP_ADDRESS_FMT], proxyportstr[FMT_ULONG];
 };
 
 /* fills the text forms from the binary fields */
 void conn_format(struct conn *c);
 
 /* Sets the variables in this process's environment (for the program to
-   inherit). tcpenv: -e. Exits 111 when out of memory. */
+   inherit); SSLPROXYIP and SSLPROXYPORT only for a proxied connection
+   (unset otherwise). tcpenv: -e. Exits 111 when out of memory. */
 void conn_env_set(const struct conn *c, int tcpenv);
 
 /* Applies NAME=value\0 strings (and NAME\0 meaning unset) to the environment. */

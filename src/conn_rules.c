@@ -141,6 +141,43 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
   return conn_rate_admit(o, c, v, st);
 }
 
+/* PROXYPROTOCOL in an allow rule: sets *want, 1 when the rule had it */
+static int proxy_var(const struct rules_hit *h, int *want) {
+  size_t i;
+  int found = 0;
+  for (i = 0; i < h->vars.len; i += strlen(h->vars.s + i) + 1)
+    if (!strncmp(h->vars.s + i, "PROXYPROTOCOL=", 14)) {
+      *want = !strcmp(h->vars.s + i + 14, "1");
+      found = 1;
+    }
+  return found;
+}
+
+int conn_rules_proxy(const struct server_options *o, const struct conn *c, struct rules_state *st) {
+  static struct rules_hit byaddr;
+  int want = o->proxyproto;
+  if (o->fniprules) {
+    if (!st->y.done) look(o->fniprules, o->allownorules, c, 0, &st->y);
+    if (st->y.result != RULES_ALLOW) return 0;
+    proxy_var(&st->y, &want);
+    if (st->y.explicit) return want; /* -x is not asked (conn_rules_decide) */
+  }
+  if (o->fnrules) {
+    const struct rules_hit *h = &st->x;
+    if (!st->x.done) {
+      /* with names to come, the lookup by address is for this question only */
+      if (o->remotehost || o->remoteinfo || c->remotehost || c->remoteinfo) {
+        look(o->fnrules, o->allownorules, c, 0, &byaddr);
+        h = &byaddr;
+      } else
+        look(o->fnrules, o->allownorules, c, 1, &st->x);
+    }
+    if (h->result != RULES_ALLOW) return 0;
+    proxy_var(h, &want);
+  }
+  return want;
+}
+
 void conn_rules_apply(const struct rules_state *st) {
   if (st->y.done && st->y.result == RULES_ALLOW) conn_env_apply(st->y.vars.s, st->y.vars.len);
   if (st->x.done && st->x.result == RULES_ALLOW) conn_env_apply(st->x.vars.s, st->x.vars.len);

@@ -52,6 +52,14 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
                       unsigned long ipcount, int with_names, struct rules_state *st,
                       struct verdict *v);
 
+/* PROXY protocol: must the connection from c's remote address (formatted)
+   start with a header? PROXYPROTOCOL from an allow rule for the address
+   (-y, then -x looked up by the address alone: no names for a balancer),
+   else o->proxyproto. Looks -y up into st, and -x too when no names would
+   change its answer; a denied address or unreadable rules: 0, and the
+   usual path refuses the connection. */
+int conn_rules_proxy(const struct server_options *o, const struct conn *c, struct rules_state *st);
+
 /* Sets the variables of the rules that allowed the connection. */
 void conn_rules_apply(const struct rules_state *st);
 

@@ -23,6 +23,7 @@
 #include "ip_address.h"
 #include "log.h"
 #include "prog_spawn.h"
+#include "proxy_header.h"
 #include "remote_info.h"
 #include "rules.h"
 #include "tls_context.h"
@@ -120,6 +121,20 @@ static void high_pair(int fd[2], int sockpair) {
     }
 }
 
+/* The first record header the client sent, kept by a message callback
+   (no extra system call): a handshake that fails on it can tell a PROXY
+   header from a source not allowed to send one from other bad input. */
+static unsigned char first_record[5];
+static size_t first_len;
+
+static void first_record_cb(int write_p, int version, int type, const void *buf, size_t len,
+                            SSL *ssl, void *arg) {
+  (void)version, (void)ssl, (void)arg;
+  if (write_p || type != SSL3_RT_HEADER || first_len) return;
+  first_len = len < sizeof first_record ? len : sizeof first_record;
+  memcpy(first_record, buf, first_len);
+}
+
 static void session_id_context(SSL *ssl, const struct tls_cc_config *cc, unsigned long depth) {
   /* sessions resume only under the policy that made them */
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -174,6 +189,8 @@ static SSL *connection_ssl(const struct conn *c, const struct verdict *v, enum t
   ssl = SSL_new(use);
   if (use != S->ctx) SSL_CTX_free(use); /* the SSL object holds its own reference */
   if (!ssl || SSL_set_fd(ssl, sock) != 1) log_fatal(111, "unable to create TLS instance", (char *)0);
+  first_len = 0;
+  SSL_set_msg_callback(ssl, first_record_cb);
   if (v->tls == RULE_CLIENTCERT) {
     struct tls_server_config tc;
     tls_context_config_from_env(&tc); /* for VERIFYDEPTH */
@@ -205,7 +222,10 @@ static int handshake(SSL *ssl, const struct conn *c, enum tls_cc_mode mode, stra
       log_error("(100) client certificate refused from: ", c->remoteipstr, " for pid: ", pidstr, " ",
                 cert, (char *)0);
       code = 100;
-    } else
+    } else if (!c->proxied && proxy_header_signature(first_record, first_len))
+      log_error("(111) PROXY header from a source not allowed to send one: ", c->remoteipstr,
+                " for pid: ", pidstr, (char *)0);
+    else
       log_error("(111) unable to accept TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",
                 reason, (char *)0);
     close_sock();
@@ -396,7 +416,8 @@ static int serve(struct conn *c, unsigned long ipcount, struct rules_state *st) 
 
   if (!st->formatted && !conn_serve_local(sock, c))
     log_fatal_sys(111, "unable to get local address", (char *)0);
-  log_status("pid ", pidstr, " from ", c->remoteipstr, (char *)0);
+  log_status("pid ", pidstr, " from ", c->remoteipstr, c->proxied ? " via " : "",
+             c->proxied ? c->proxyipstr : "", (char *)0);
 
   if (O->localname) c->localhost = O->localname;
   /* -y: the address alone, before any DNS or ident traffic */

@@ -127,6 +127,8 @@ void server_options_parse(struct server_options *o, int argc, char **argv, const
   }
   if (!o->backlog) o->backlog = 1;
   if (!o->idletimeout) o->idletimeout = 1;
+  x = getenv("PROXYPROTOCOL");
+  o->proxyproto = x && !strcmp(x, "1");
   if ((x = getenv("MAXCONIP")) && (what & SERVER_LISTENS)) {
     unsigned long u = 0;
     scan_ulong(x, &u);

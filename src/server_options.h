@@ -15,6 +15,8 @@ struct server_options {
   const char *ifname;          /* -I */
   unsigned long maxconip;      /* MAXCONIP from the environment (at most -c), 0: none */
   struct rate_limit maxrateip, maxratenet; /* MAXRATEIP MAXRATENET from the environment */
+  int proxyproto;              /* PROXYPROTOCOL=1 in the environment: every connection
+                                  starts with a PROXY header */
   const char *lockfile;        /* -f (SERVER_LOCKFILE) */
   /* start-up */
   unsigned long uid, gid;      /* -u -g -U, 0: leave as is */

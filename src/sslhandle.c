@@ -22,6 +22,7 @@
 
 #include <libowfat/fmt.h>
 
+#include "conn_proxy.h"
 #include "conn_rate.h"
 #include "conn_serve.h"
 #include "ip_address.h"
@@ -137,6 +138,15 @@ static _Noreturn void worker(const struct conn_server *s, unsigned long slot) {
     memset(&c, 0, sizeof c);
     ip_address_from_sockaddr(&ss, c.remoteip, &c.remoteport, &c.scope);
     worker_table_busy(slot, c.remoteip);
+    rs.formatted = rs.y.done = rs.x.done = rs.rated = 0;
+    /* a balancer's header first: the limits count the client it names */
+    if ((o.proxyproto || o.fniprules || o.fnrules) && (code = conn_proxy_serve(&o, t, &c, &rs)) >= 0) {
+      close(t);
+      worker_table_busy(slot, 0);
+      busy = 0;
+      continue;
+    }
+    worker_table_busy(slot, c.remoteip);
     ipcount = worker_table_count_ip(c.remoteip, slot);
     if (o.maxconip && ipcount >= o.maxconip) {
       char ipstr[IP_ADDRESS_FMT], m[FMT_ULONG];
@@ -147,7 +157,6 @@ static _Noreturn void worker(const struct conn_server *s, unsigned long slot) {
       close(t);
     } else {
       status();
-      rs.formatted = rs.y.done = rs.x.done = rs.rated = 0;
       code = conn_serve(s, t, &c, ipcount, &rs);
       w[fmt_ulong(w, (unsigned long)code << 8)] = 0;
       log_status("ended by ", pidstr, " status ", w, (char *)0);

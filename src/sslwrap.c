@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn_proxy.h"
 #include "conn_serve.h"
 #include "ip_address.h"
 #include "log.h"
@@ -39,7 +40,7 @@ int main(int argc, char **argv) {
   struct sigaction sa;
   struct conn c;
   const char *proto;
-  int t;
+  int t, code;
 
   log_init("sslwrap");
   server_hold_std_fds(); /* 0 and 1 are the socket; 2 may be missing under inetd */
@@ -77,5 +78,13 @@ int main(int argc, char **argv) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &sa, 0);
+  /* a balancer's header first (PROXYPROTOCOL): the client it names is
+     the one the rules and the environment see */
+  if ((o.proxyproto || o.fniprules || o.fnrules) && (code = conn_proxy_serve(&o, t, &c, &rs)) >= 0)
+    _exit(code);
+  if (c.proxied) { /* the names the UCSPI server gave are the balancer's */
+    s.names_given = 0;
+    c.remotehost = c.remoteinfo = 0;
+  }
   _exit(conn_serve(&s, t, &c, 0, &rs));
 }

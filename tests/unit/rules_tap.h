@@ -16,7 +16,7 @@ static int tap_ok(int cond, const char *name) {
 }
 
 /* compares byte strings; shows both (NULs as |) when they differ */
-static int tap_is(const char *got, size_t glen, const char *want, size_t wlen, const char *name) {
+__attribute__((unused)) static int tap_is(const char *got, size_t glen, const char *want, size_t wlen, const char *name) {
   int same = glen == wlen && (!glen || !memcmp(got, want, glen));
   if (!tap_ok(same, name)) {
     printf("#   got:  '");
