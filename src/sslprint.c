@@ -4,6 +4,7 @@
    trying rules, certificates and options. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <libowfat/stralloc.h>
@@ -72,7 +73,14 @@ static int print(void) {
   ssize_t w;
 
   if (!stralloc_copys(&out, "\n")) _exit(111);
-  for (i = 0; head[i]; ++i) line(head[i]);
+  for (i = 0; head[i]; ++i) {
+    line(head[i]);
+    /* behind a PROXY balancer only: direct connections keep ucspi-ssl's list */
+    if (!strcmp(head[i], "SSLREMOTEINFO") && getenv("SSLPROXYIP")) {
+      line("SSLPROXYIP");
+      line("SSLPROXYPORT");
+    }
+  }
   cert("SERVER");
   line("SSL_SERVER_SAN_Email_0");
   line("SSL_SERVER_SAN_Email_1");

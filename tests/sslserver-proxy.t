@@ -8,7 +8,7 @@
 # sslhandle and sslwrap (under tcpserver) honour the setting too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 61
+plan 63
 make_pki
 
 pc() { timeout -k 2 30 python3 "$HELPERS/proxyclient.py" "$@"; }
@@ -178,6 +178,14 @@ envof h3
 is "$(v h2 SSLREMOTEIP):$(v h3 SSLREMOTEIP)" "203.0.113.22:<unset>" "sslhandle: goes on; a client without a header is refused"
 envof h4 --v2 LOCAL
 is "$(v h4 SSLPROXYIP)" "<unset>" "sslhandle: SSLPROXYIP does not outlive its connection"
+stop_server
+
+# ---- sslprint: the balancer's lines only behind one
+SSLSERVER=$BIN/sslprint
+SRV_ENV="PROXYPROTOCOL=1" start_server p -T 3 $NODNS 127.0.0.1 0
+envof p1 --v1 TCP4 --src 203.0.113.31 --sport 3131
+is "$(v p1 SSLREMOTEIP):$(v p1 SSLPROXYIP)" "203.0.113.31:127.0.0.1" "sslprint: prints the client, and the balancer in SSLPROXYIP"
+like "$(v p1 SSLPROXYPORT)" '^[0-9]+$' "sslprint: and its port in SSLPROXYPORT"
 stop_server
 
 # ---- sslwrap under tcpserver
