@@ -9,6 +9,7 @@
 
 #include "tls_client_cert.h"
 #include "tls_crl.h"
+#include "tls_error.h"
 
 static const char *env_nonempty(const char *name) {
   const char *s = getenv(name);
@@ -41,23 +42,9 @@ int tls_cc_config_from_env(struct tls_cc_config *c, int option, stralloc *err) {
 }
 
 static void fail(stralloc *err, const char *what, const char *file) {
-  unsigned long e = ERR_peek_last_error();
-  const char *reason = 0;
-  while ((e = ERR_get_error()))
-    if (ERR_GET_LIB(e) == ERR_LIB_SYS) {
-      reason = strerror(ERR_GET_REASON(e));
-      break;
-    } else if (!reason)
-      reason = ERR_reason_error_string(e);
+  const char *reason = tls_error_queue_reason(1);
   if (!reason) reason = errno ? strerror(errno) : "no certificate found";
-  stralloc_copys(err, what);
-  if (file) {
-    stralloc_cats(err, file);
-    stralloc_cats(err, ": ");
-  }
-  stralloc_cats(err, reason);
-  stralloc_0(err);
-  ERR_clear_error();
+  tls_error_set(err, what, file, reason);
 }
 
 /* the optional mode hands every certificate on, verified or not; the first

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 
 #include "tls_client_context.h"
+#include "tls_error.h"
 #include "tls_identity.h"
 #include "tls_client_session.h"
 #include "tls_versions.h"
@@ -50,29 +51,29 @@ static int use_env(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *er
   int lo = TLS1_2_VERSION, hi = 0;
   if (c->minversion && !(lo = tls_version_parse(c->minversion))) {
     errno = EINVAL;
-    fail(err, "unknown TLS version in TLSMIN", c->minversion);
+    fail(err, "unknown TLS version in TLSMIN: ", c->minversion);
     return 0;
   }
   if (c->maxversion && !(hi = tls_version_parse(c->maxversion))) {
     errno = EINVAL;
-    fail(err, "unknown TLS version in TLSMAX", c->maxversion);
+    fail(err, "unknown TLS version in TLSMAX: ", c->maxversion);
     return 0;
   }
   if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 || SSL_CTX_set_max_proto_version(ctx, hi) != 1) {
-    fail(err, "unable to set TLS versions", c->minversion ? c->minversion : c->maxversion);
+    fail(err, "unable to set TLS versions: ", c->minversion ? c->minversion : c->maxversion);
     return 0;
   }
   if (c->ciphersuites && SSL_CTX_set_ciphersuites(ctx, c->ciphersuites) != 1) {
-    fail(err, "unable to set TLS 1.3 cipher suites", c->ciphersuites);
+    fail(err, "unable to set TLS 1.3 cipher suites: ", c->ciphersuites);
     return 0;
   }
   if (c->groups && SSL_CTX_set1_groups_list(ctx, c->groups) != 1) {
-    fail(err, "unable to set key-exchange groups", c->groups);
+    fail(err, "unable to set key-exchange groups: ", c->groups);
     return 0;
   }
   if (c->alpn && !use_alpn(ctx, c->alpn)) {
     errno = EINVAL;
-    fail(err, "bad ALPN list", c->alpn);
+    fail(err, "bad ALPN list: ", c->alpn);
     return 0;
   }
   if (c->sessionfile) tls_client_session_save_to(ctx, c->sessionfile);
@@ -80,26 +81,13 @@ static int use_env(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *er
   return 1;
 }
 
-/* "what: file: reason", the reason from OpenSSL's queue (a system error in
-   it says more than OpenSSL's "system lib") or errno */
+/* "what: file: reason" (what ends in ": "), the reason from OpenSSL's
+   queue (a system error in it says more than OpenSSL's "system lib") or
+   errno */
 static void fail(stralloc *err, const char *what, const char *file) {
-  unsigned long e, sys = 0, last = 0;
-  const char *reason = 0;
-  while ((e = ERR_get_error())) {
-    if (ERR_GET_LIB(e) == ERR_LIB_SYS && !sys) sys = e;
-    last = e;
-  }
-  if (sys) reason = strerror(ERR_GET_REASON(sys));
-  else if (last) reason = ERR_reason_error_string(last);
+  const char *reason = tls_error_queue_reason(0);
   if (!reason) reason = errno ? strerror(errno) : "unknown error";
-  stralloc_copys(err, what);
-  if (file) {
-    stralloc_cats(err, ": ");
-    stralloc_cats(err, file);
-  }
-  stralloc_cats(err, ": ");
-  stralloc_cats(err, reason);
-  stralloc_0(err);
+  tls_error_set(err, what, file, reason);
 }
 
 /* -z may name TLS 1.2 ciphers and TLS 1.3 suites (TLS_...) together; each
@@ -129,18 +117,18 @@ static int use_certificate(SSL_CTX *ctx, const struct tls_client_config *c, stra
   const char *keyfile = c->keyfile ? c->keyfile : c->certfile;
   errno = 0;
   if (SSL_CTX_use_certificate_chain_file(ctx, c->certfile) != 1) {
-    fail(err, "unable to load certificate", c->certfile);
+    fail(err, "unable to load certificate: ", c->certfile);
     return 0;
   }
   SSL_CTX_set_default_passwd_cb(ctx, tls_identity_password_cb);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)c->password);
   errno = 0;
   if (SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) != 1) {
-    fail(err, "unable to load key pair", keyfile);
+    fail(err, "unable to load key pair: ", keyfile);
     return 0;
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    fail(err, "key does not match certificate", c->certfile);
+    fail(err, "key does not match certificate: ", c->certfile);
     return 0;
   }
   return 1;
@@ -150,7 +138,7 @@ SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
   if (!ctx) {
-    fail(err, "unable to create TLS context", 0);
+    fail(err, "unable to create TLS context: ", 0);
     return 0;
   }
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -165,18 +153,18 @@ SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err) {
     errno = 0;
     if (c->cafile || c->cadir) {
       if (SSL_CTX_load_verify_locations(ctx, c->cafile, c->cadir) != 1) {
-        fail(err, "unable to load CA list", c->cafile ? c->cafile : c->cadir);
+        fail(err, "unable to load CA list: ", c->cafile ? c->cafile : c->cadir);
         goto bad;
       }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-      fail(err, "unable to load the system's CA list", 0);
+      fail(err, "unable to load the system's CA list: ", 0);
       goto bad;
     }
   }
   if (c->certfile && !use_certificate(ctx, c, err)) goto bad;
   errno = 0;
   if (c->ciphers && !use_ciphers(ctx, c->ciphers)) {
-    fail(err, "unable to set cipher list", c->ciphers);
+    fail(err, "unable to set cipher list: ", c->ciphers);
     goto bad;
   }
   if (!use_env(ctx, c, err)) goto bad;

@@ -13,6 +13,19 @@ const char *tls_error_sys_reason(void) {
   return 0;
 }
 
+const char *tls_error_queue_reason(int oldest) {
+  unsigned long e, sys = 0, last = 0;
+  const char *first = 0;
+  while ((e = ERR_get_error())) {
+    if (ERR_GET_LIB(e) == ERR_LIB_SYS && !sys) sys = e;
+    if (!first) first = ERR_reason_error_string(e);
+    last = e;
+  }
+  if (sys) return strerror(ERR_GET_REASON(sys));
+  if (oldest) return first;
+  return last ? ERR_reason_error_string(last) : 0;
+}
+
 void tls_error_set(stralloc *err, const char *what, const char *file, const char *reason) {
   unsigned long e = ERR_peek_last_error();
   if (!reason) reason = e ? ERR_reason_error_string(e) : 0;

@@ -8,6 +8,11 @@
    opened says more than OpenSSL's own "system lib"), or 0. Drains the queue. */
 const char *tls_error_sys_reason(void);
 
+/* The reason OpenSSL's queue gives: its first system error, else the
+   reason of its oldest entry that has one (oldest) or of its newest entry;
+   0 when there is none. Drains the queue. */
+const char *tls_error_queue_reason(int oldest);
+
 /* err = what file ": " reason (file may be 0); a null reason is taken from
    OpenSSL's queue, then errno. Clears the queue. */
 void tls_error_set(stralloc *err, const char *what, const char *file, const char *reason);
