@@ -88,21 +88,6 @@ static int listener_rules(int t, struct conn *c, unsigned long ipcount, int earl
   return 1;
 }
 
-/* SIGHUP: a new context for the connections to come */
-static void reload(struct conn_server *s) {
-  static stralloc err;
-  SSL_CTX *fresh = server_tls_context_again(s->cc, &err);
-  if (!fresh) {
-    log_warn("keeping the old TLS settings, reload failed: ", err.s, (char *)0);
-    return;
-  }
-  tls_context_inherit(fresh, s->ctx);
-  tls_warmup(fresh);
-  SSL_CTX_free(s->ctx);
-  s->ctx = fresh;
-  log_status("TLS settings reloaded", (char *)0);
-}
-
 static struct conn_server *S;
 static int listenfd, early_x;
 static struct sigaction sa;
@@ -124,11 +109,15 @@ struct pending {
 static struct pending *pend;
 static unsigned npend;
 
-static void pending_drop(unsigned i) {
-  close(pend[i].fd);
+/* takes entry i out of the set; returns its socket */
+static int pending_remove(unsigned i) {
+  int fd = pend[i].fd;
   --npend;
   memmove(pend + i, pend + i + 1, (npend - i) * sizeof *pend);
+  return fd;
 }
+
+static void pending_drop(unsigned i) { close(pending_remove(i)); }
 
 static void admit(int t, struct conn *c, struct rules_state *rs);
 static void accepted(int t, const struct sockaddr_storage *ss);
@@ -150,10 +139,8 @@ static void pending_read(unsigned i) {
   }
   /* out of the set first: admit forks, and the child closes the set */
   c = pend[i].c;
-  t = pend[i].fd;
   rs.formatted = pend[i].formatted;
-  --npend;
-  memmove(pend + i, pend + i + 1, (npend - i) * sizeof *pend);
+  t = pending_remove(i);
   conn_proxy_apply(&c, &h);
   rs.y.done = rs.x.done = rs.rated = 0; /* the balancer's rules are not the client's */
   admit(t, &c, &rs);
@@ -225,23 +212,12 @@ static void pending_poll(int full) {
 
 /* ------------------------------------------------------------ the path */
 
-/* MAXCONIP for the listener's view of the client: 1 when refused (logged).
-   Every connection comes through here, direct or after its PROXY header. */
-static int over_limits(const struct conn *c, unsigned long ipcount) {
-  char ipstr[IP_ADDRESS_FMT], m[FMT_ULONG];
-  if (!O->maxconip || ipcount < O->maxconip) return 0;
-  ip_address_fmt(ipstr, c->remoteip);
-  m[fmt_ulong(m, O->maxconip)] = 0;
-  if (log_verbosity >= 1)
-    log_line("WARNING ip connection limit of ", m, " exceeded for: ", ipstr, (char *)0);
-  return 1;
-}
-
 /* limits, the rules the listener decides, and a child for the connection */
 static void admit(int t, struct conn *c, struct rules_state *rs) {
   unsigned long ipcount = conn_limits_count_ip(c->remoteip);
   pid_t pid;
-  if (over_limits(c, ipcount)) {
+  /* every connection comes through here, direct or after its PROXY header */
+  if (conn_limits_over_ip(c->remoteip, ipcount, O->maxconip)) {
     close(t);
     return;
   }
@@ -331,7 +307,7 @@ void accept_loop(struct conn_server *s, int lfd) {
     socklen_t sslen = sizeof ss;
     int t, full;
 
-    if (tls_reload_take()) reload(s);
+    if (tls_reload_take()) server_tls_reload(&s->ctx, s->cc); /* SIGHUP: for the connections to come */
     full = conn_limits_count() >= O->limit;
     if (npend) {
       pending_poll(full);

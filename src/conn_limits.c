@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libowfat/fmt.h>
+
 #include "conn_limits.h"
+#include "ip_address.h"
 #include "log.h"
 
 struct child {
@@ -43,4 +46,14 @@ unsigned long conn_limits_count_ip(const char ip[16]) {
   for (i = 0; i < used; ++i)
     if (!memcmp(table[i].ip, ip, 16)) ++n;
   return n;
+}
+
+int conn_limits_over_ip(const char ip[16], unsigned long ipcount, unsigned long maxconip) {
+  char ipstr[IP_ADDRESS_FMT], m[FMT_ULONG];
+  if (!maxconip || ipcount < maxconip) return 0;
+  ip_address_fmt(ipstr, ip);
+  m[fmt_ulong(m, maxconip)] = 0;
+  if (log_verbosity >= 1)
+    log_line("WARNING ip connection limit of ", m, " exceeded for: ", ipstr, (char *)0);
+  return 1;
 }

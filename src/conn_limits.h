@@ -12,4 +12,9 @@ int conn_limits_remove(pid_t pid);
 unsigned long conn_limits_count(void);
 unsigned long conn_limits_count_ip(const char ip[16]);
 
+/* MAXCONIP (maxconip, 0: none) for a client from ip with ipcount other
+   connections (counted here or, in sslhandle, in the worker table): 1
+   when over it, after the warning line. */
+int conn_limits_over_ip(const char ip[16], unsigned long ipcount, unsigned long maxconip);
+
 #endif

@@ -15,6 +15,7 @@
 #include "privileges.h"
 #include "server_setup.h"
 #include "tls_context.h"
+#include "tls_warmup.h"
 
 void server_hold_std_fds(void) {
   int fd;
@@ -55,8 +56,19 @@ static SSL_CTX *build(const char *password, const struct tls_cc_config *cc, stra
   return ctx;
 }
 
-SSL_CTX *server_tls_context_again(const struct tls_cc_config *cc, stralloc *err) {
-  return build(0, cc, err);
+int server_tls_reload(SSL_CTX **ctx, const struct tls_cc_config *cc) {
+  static stralloc err;
+  SSL_CTX *fresh = build(0, cc, &err);
+  if (!fresh) {
+    log_warn("keeping the old TLS settings, reload failed: ", err.s, (char *)0);
+    return 0;
+  }
+  tls_context_inherit(fresh, *ctx);
+  tls_warmup(fresh);
+  SSL_CTX_free(*ctx);
+  *ctx = fresh;
+  log_status("TLS settings reloaded", (char *)0);
+  return 1;
 }
 
 SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc) {

@@ -18,10 +18,12 @@ void server_hold_std_fds(void);
    SSL_USER/SSL_UID/SSL_GROUP with -3's password; exits 100 or 111. */
 SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc);
 
-/* The same again on SIGHUP, non-fatal: the files re-read (as SSL_USER
-   while the listener is still root; -3's password is not kept, so an
-   encrypted key fails), cc's policy the same. 0 with a reason in err. */
-SSL_CTX *server_tls_context_again(const struct tls_cc_config *cc, stralloc *err);
+/* SIGHUP: the same again, non-fatal, into *ctx (which keeps its ticket
+   keys and session cache for the new one): the files re-read (as SSL_USER
+   while still root; -3's password is not kept, so an encrypted key
+   fails), cc's policy the same. 1 reloaded; 0 the old context kept, with
+   one warning. */
+int server_tls_reload(SSL_CTX **ctx, const struct tls_cc_config *cc);
 
 /* Before server_tls_context: looks for a listening socket passed by
    systemd (LISTEN_PID/LISTEN_FDS) or on descriptor 0 (listen_inherit.h),

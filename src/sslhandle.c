@@ -22,6 +22,7 @@
 
 #include <libowfat/fmt.h>
 
+#include "conn_limits.h"
 #include "conn_proxy.h"
 #include "conn_rate.h"
 #include "conn_serve.h"
@@ -148,12 +149,7 @@ static _Noreturn void worker(const struct conn_server *s, unsigned long slot) {
     }
     worker_table_busy(slot, c.remoteip);
     ipcount = worker_table_count_ip(c.remoteip, slot);
-    if (o.maxconip && ipcount >= o.maxconip) {
-      char ipstr[IP_ADDRESS_FMT], m[FMT_ULONG];
-      ip_address_fmt(ipstr, c.remoteip);
-      m[fmt_ulong(m, o.maxconip)] = 0;
-      if (log_verbosity >= 1)
-        log_line("WARNING ip connection limit of ", m, " exceeded for: ", ipstr, (char *)0);
+    if (conn_limits_over_ip(c.remoteip, ipcount, o.maxconip)) {
       close(t);
     } else {
       status();
@@ -179,22 +175,6 @@ static void parent_term(int sig) {
 }
 
 static void parent_chld(int sig) { (void)sig; }
-
-/* SIGHUP: a new context; the workers are replaced by ones forked with it */
-static int reload(struct conn_server *s) {
-  static stralloc err;
-  SSL_CTX *fresh = server_tls_context_again(s->cc, &err);
-  if (!fresh) {
-    log_warn("keeping the old TLS settings, reload failed: ", err.s, (char *)0);
-    return 0;
-  }
-  tls_context_inherit(fresh, s->ctx);
-  tls_warmup(fresh);
-  SSL_CTX_free(s->ctx);
-  s->ctx = fresh;
-  log_status("TLS settings reloaded", (char *)0);
-  return 1;
-}
 
 int main(int argc, char **argv) {
   static struct tls_cc_config cc;
@@ -270,7 +250,8 @@ int main(int argc, char **argv) {
       started[i] = now;
     }
     ppoll(0, 0, &wait, &unblocked);
-    if (tls_reload_take() && reload(&s))
+    /* SIGHUP: a new context, and workers forked with it */
+    if (tls_reload_take() && server_tls_reload(&s.ctx, s.cc))
       for (i = 0; i < o.limit; ++i) {
         if (worker_table_pid(i)) kill(worker_table_pid(i), SIGTERM);
         started[i] = 0; /* their replacements start at once */
