@@ -88,16 +88,26 @@ void conn_env_restore(void) {
   nowned = 0;
 }
 
+/* PREFIX followed by the names every set has: SSL, TCP and TCP6 */
+static void set_addresses(const char *prefix, const struct conn *c) {
+  static const char *const names[] = {"LOCALIP", "LOCALPORT", "LOCALHOST",
+                                      "REMOTEIP", "REMOTEPORT", "REMOTEHOST"};
+  const char *values[] = {c->localipstr, c->localportstr, c->localhost,
+                          c->remoteipstr, c->remoteportstr, c->remotehost};
+  char name[32];
+  size_t i, n = strlen(prefix);
+  for (i = 0; i < sizeof names / sizeof names[0]; ++i) {
+    memcpy(name, prefix, n);
+    strcpy(name + n, names[i]);
+    set(name, values[i]);
+  }
+}
+
 void conn_env_set(const struct conn *c, int tcpenv) {
   int v6 = !ip_address_is4(c->remoteip);
 
   set("PROTO", "TLS");
-  set("SSLLOCALIP", c->localipstr);
-  set("SSLLOCALPORT", c->localportstr);
-  set("SSLLOCALHOST", c->localhost);
-  set("SSLREMOTEIP", c->remoteipstr);
-  set("SSLREMOTEPORT", c->remoteportstr);
-  set("SSLREMOTEHOST", c->remotehost);
+  set_addresses("SSL", c);
   set("SSLREMOTEINFO", c->remoteinfo);
   set("SSLPROXYIP", c->proxied ? c->proxyipstr : 0);
   set("SSLPROXYPORT", c->proxied ? c->proxyportstr : 0);
@@ -105,20 +115,10 @@ void conn_env_set(const struct conn *c, int tcpenv) {
 
   /* a la tcpserver: PROTO names the prefix a UCSPI program reads */
   set("PROTO", v6 ? "TCP6" : "TCP");
-  set("TCPLOCALIP", c->localipstr);
-  set("TCPLOCALPORT", c->localportstr);
-  set("TCPLOCALHOST", c->localhost);
-  set("TCPREMOTEIP", c->remoteipstr);
-  set("TCPREMOTEPORT", c->remoteportstr);
-  set("TCPREMOTEHOST", c->remotehost);
+  set_addresses("TCP", c);
   set("TCPREMOTEINFO", c->remoteinfo);
   if (!v6) return;
-  set("TCP6LOCALIP", c->localipstr);
-  set("TCP6LOCALPORT", c->localportstr);
-  set("TCP6LOCALHOST", c->localhost);
-  set("TCP6REMOTEIP", c->remoteipstr);
-  set("TCP6REMOTEPORT", c->remoteportstr);
-  set("TCP6REMOTEHOST", c->remotehost);
+  set_addresses("TCP6", c);
   set("TCP6INTERFACE", c->scope ? socket_getifname(c->scope) : 0);
 }
 
