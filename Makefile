@@ -1,5 +1,6 @@
 # ucspi-tls build. `make` builds every program in src/; `make check` installs
-# what is missing, builds and runs the test suite; `make run` serves a demo.
+# what is missing, builds and runs the test suite; `make run` serves a demo;
+# `make check-fresh` runs the README's commands in a fresh Debian 12 root.
 # SANITIZE=1 builds into build-san/ with AddressSanitizer and UBSan.
 
 PREFIX ?= /usr/local
@@ -26,7 +27,7 @@ UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
 UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
 
-.PHONY: all deps check test run bench install clean
+.PHONY: all deps check check-fresh test run bench install clean
 .SECONDARY:
 
 all: deps $(BINS) $(UNIT_BINS)
@@ -34,7 +35,9 @@ all: deps $(BINS) $(UNIT_BINS)
 deps:
 	@./package/deps
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) conf-cc Makefile
+# Order-only: with make -j, nothing compiles before package/deps has run
+# (it unpacks libowfat's headers into .deps/), yet deps never forces a rebuild.
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) conf-cc Makefile | deps
 	@mkdir -p $(@D)
 	$(CFLAGS_ALL) -c -o $@ $<
 
@@ -51,7 +54,7 @@ $(BUILD)/bin/%: src/%.sh
 	@mkdir -p $(@D)
 	cp $< $@ && chmod 755 $@
 
-$(BUILD)/t/%.t: tests/unit/%.c $(BUILD)/libucspitls.a $(wildcard tests/unit/*.h) $(wildcard src/*.h)
+$(BUILD)/t/%.t: tests/unit/%.c $(BUILD)/libucspitls.a $(wildcard tests/unit/*.h) $(wildcard src/*.h) | deps
 	@mkdir -p $(@D)
 	$(CFLAGS_ALL) -Itests/unit $(LD_FLAGS) -o $@ $< $(BUILD)/libucspitls.a $(LIBS)
 
@@ -63,13 +66,17 @@ check: all
 
 test: check
 
+# The README's set-up, proven in a clean room (root only; see package/check-fresh).
+check-fresh:
+	./package/check-fresh
+
 run: all
 	./package/run $(BUILD)/bin
 
 # make bench: the load generator in bench/*.c (not part of all or check),
 # then package/bench installs the peers and runs every workload.
 BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
-build/bench/%: bench/%.c conf-cc conf-ld
+build/bench/%: bench/%.c conf-cc conf-ld | deps
 	@mkdir -p $(@D)
 	$(CC_CMD) -o $@ $< -lssl -lcrypto
 
