@@ -33,13 +33,16 @@ int rules_line_parse(const char *line, size_t len, stralloc *address, stralloc *
   len = rules_line_trim(line, len);
   colon = find_colon(line, len, &anycolon);
   if (colon == len) {
-    if (anycolon) {
+    if (!anycolon) {
+      /* blanks and an indented comment are skipped; other text is a mistake */
+      for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); ++i) ;
+      if (i == len || line[i] == '#') return RULES_LINE_SKIP;
+      *why = "no colon before allow or deny";
+    } else {
       *why = memchr(line, '\r', len) ? "no allow or deny after a colon (DOS line ends?)"
                                      : "no allow or deny after a colon";
-      return RULES_LINE_BAD;
     }
-    for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); ++i) ;
-    return (i == len || line[i] == '#') ? RULES_LINE_SKIP : RULES_LINE_NOCOLON;
+    return RULES_LINE_BAD;
   }
 
   if (!stralloc_copyb(address, line, colon)) return RULES_LINE_NOMEM;

@@ -4,7 +4,9 @@
      address:allow,NAME="value",...   or   address:deny,...
    Any character may quote a value; '#' starts a comment only in column one;
    trailing blanks are ignored. The colon is the first one followed by "allow"
-   or "deny", so IPv6 addresses need no quoting (as Debian's ucspi-tcp-ipv6). */
+   or "deny", so IPv6 addresses need no quoting (as Debian's ucspi-tcp-ipv6).
+   A line with text but no colon is refused: djb's tcprules ignores it, which
+   turns a mistyped "1.2.3.4 deny" into no rule at all. */
 
 #include <stddef.h>
 #include <libowfat/stralloc.h>
@@ -13,8 +15,7 @@ enum {
   RULES_LINE_NOMEM = -2,
   RULES_LINE_BAD = -1,    /* *why says what is wrong */
   RULES_LINE_SKIP = 0,    /* comment, blank line */
-  RULES_LINE_RULE = 1,    /* address and data are set */
-  RULES_LINE_NOCOLON = 2  /* text without a colon, which djb's tcprules ignores */
+  RULES_LINE_RULE = 1     /* address and data are set */
 };
 
 /* line: one line with or without its '\n'. On RULES_LINE_RULE, address is the

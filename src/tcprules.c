@@ -140,13 +140,6 @@ int main(int argc, char **argv) {
     switch (rules_line_parse(line.s, line.len, &address, &data, &why)) {
       case RULES_LINE_NOMEM: nomem();
       case RULES_LINE_SKIP: continue;
-      case RULES_LINE_NOCOLON:
-        buffer_puts(buffer_2, "tcprules: warning: line ");
-        buffer_puts(buffer_2, lineno());
-        buffer_puts(buffer_2, " has no colon, ignored: ");
-        buffer_puts(buffer_2, shown(line.s, rules_line_trim(line.s, line.len)));
-        buffer_putsflush(buffer_2, "\n");
-        continue;
       case RULES_LINE_BAD:
         die(100, "fatal: unable to parse line ", lineno(), ": ", why, ": ",
             shown(line.s, rules_line_trim(line.s, line.len)), (char *)0);

@@ -4,7 +4,7 @@
 # atomic replacement on success.
 . "$(dirname "$0")/lib.sh"
 R4=$TOP/.deps/ucspi-tcp/usr/bin/tcprules
-plan 58
+plan 60
 
 printf '1.2.3.4:allow,OLD="yes"\n' | "$BIN/tcprules" "$T/r.cdb" "$T/r.tmp"
 cp "$T/r.cdb" "$T/old.cdb"
@@ -79,9 +79,15 @@ is "$st" 100 "a hard link of rules.cdb as rules.tmp: exit 100"
 rm -f "$T/hard.tmp"
 intact; ok $? "and rules.cdb is intact"
 
-# a line without a colon is ignored, as djb's tcprules does, with a warning
-run "1.1.1.1:allow\nwords only\n"
-like "$st $err" "^0 tcprules: warning: line 2 has no colon, ignored: words only$" "a line without a colon: warning, exit 0"
+# a rule typed without its colon is refused like any malformed line (djb's
+# tcprules ignores it, silently dropping a deny; Debian's IPv6 one loops)
+run "1.1.1.1:allow\n1.2.3.4 deny\n"
+is "$st $err" "100 tcprules: fatal: unable to parse line 2: no colon before allow or deny: 1.2.3.4 deny" \
+  "a line without a colon: one line naming it, exit 100"
+intact; ok $? "a line without a colon: old rules.cdb intact, no temp file left"
+run "# c\n  # indented comment\n\nwords only\n"
+like "$st $err" "^100 tcprules: fatal: unable to parse line 4: no colon before allow or deny: words only$" \
+  "text without a colon after comments and a blank line: line 4, exit 100"
 
 # an IPv6 address spelt otherwise than servers print it: a warning, still written
 run "2001:DB8::1:allow\n::ffff:1.2.3.4:deny\n2001:db8::2:allow\n"

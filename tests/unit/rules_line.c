@@ -19,7 +19,7 @@ static void t(const char *line, int want, const char *waddr, const char *wdata, 
 }
 
 int main(void) {
-  tap_plan(73);
+  tap_plan(75);
   t("1.2.3.4:allow\n", RULES_LINE_RULE, "1.2.3.4", "", "plain allow");
   t("1.2.3.4:deny\n", RULES_LINE_RULE, "1.2.3.4", "D|", "plain deny");
   t("1.2.3.4:allow,A=\"b\",C='d'\n", RULES_LINE_RULE, "1.2.3.4", "+A=b|+C=d|", "two variables, two quotes");
@@ -43,7 +43,9 @@ int main(void) {
   t(" \t \n", RULES_LINE_SKIP, 0, 0, "blank line");
   t("  # indented comment\n", RULES_LINE_SKIP, 0, 0, "indented comment without a colon");
   t("", RULES_LINE_SKIP, 0, 0, "nothing");
-  t("some words\n", RULES_LINE_NOCOLON, 0, 0, "no colon: ignored, flagged");
+  t("some words\n", RULES_LINE_BAD, 0, 0, "text without a colon: refused");
+  t("1.2.3.4 deny\n", RULES_LINE_BAD, 0, 0, "a rule typed without its colon: refused");
+  tap_ok(!strcmp(why, "no colon before allow or deny"), "  named as a missing colon");
   t("1.2.3.4:alow\n", RULES_LINE_BAD, 0, 0, "misspelt instruction");
   t("1.2.3.4:\n", RULES_LINE_BAD, 0, 0, "no instruction");
   t("1.2.3.4:den\n", RULES_LINE_BAD, 0, 0, "short instruction");
