@@ -45,7 +45,10 @@ static EVP_PKEY *read_key(const char *file, const char *password, stralloc *err)
 
 /* Takes the certificate of file that matches the key as the leaf and the
    rest as its chain: leaf-first files (OpenSSL's order) and the root-first
-   order that ucspi-ssl's page describes both work. */
+   order that ucspi-ssl's page describes both work. Each certificate is
+   read as OpenSSL's chain-file loader reads the leaf (the _AUX reader), so
+   every PEM form it takes works, "TRUSTED CERTIFICATE" (a certificate
+   with trust settings, `openssl x509 -trustout`) included. */
 static int read_certificates(struct tls_identity *id, const char *file, stralloc *err) {
   STACK_OF(X509) *certs = sk_X509_new_null();
   BIO *b;
@@ -63,7 +66,7 @@ static int read_certificates(struct tls_identity *id, const char *file, stralloc
     sk_X509_free(certs);
     return 0;
   }
-  while ((x = PEM_read_bio_X509(b, 0, 0, 0)))
+  while ((x = PEM_read_bio_X509_AUX(b, 0, 0, 0)))
     if (!sk_X509_push(certs, x)) {
       X509_free(x);
       break;
