@@ -97,7 +97,6 @@ static int print(void) {
   line("SSL_CLIENT_SAN_Email_1");
   line("SSL_CLIENT_SAN_DNS_0");
   line("SSL_CLIENT_SAN_DNS_1");
-  line("SSL_CLIENT_VERIFY");
 
   for (i = 0; i < out.len; i += (size_t)w) {
     w = write(1, out.s + i, out.len - i);
