@@ -32,14 +32,17 @@ static int tls_rule_bit(const char *var) {
   return tls_context_is_var(var, n) ? RULE_CONTEXT : 0;
 }
 
+/* tcpserver's and ucspi-ssl's line: "ok PID localhost:localip:localport
+   remotehost:remoteip:remoteinfo:remoteport" */
 void conn_rules_log(const struct conn *c, const char *pidstr, int deny, unsigned long rulemax) {
-  char lh[128], rh[128], num[FMT_ULONG];
+  char lh[128], rh[128], ri[128], num[FMT_ULONG];
   if (log_verbosity < 2) return;
   log_clean(lh, sizeof lh, c->localhost ? c->localhost : "");
   log_clean(rh, sizeof rh, c->remotehost ? c->remotehost : "");
+  log_clean(ri, sizeof ri, c->remoteinfo ? c->remoteinfo : "");
   num[fmt_ulong(num, rulemax)] = 0;
   log_line(deny ? "deny " : "ok ", pidstr, " ", lh, ":", c->localipstr, ":", c->localportstr, " ",
-           rh, ":", c->remoteipstr, ":", c->remoteportstr,
+           rh, ":", c->remoteipstr, ":", ri, ":", c->remoteportstr,
            deny == 2 ? " ip connection limit:" : "", deny == 2 ? num : "",
            deny == 3 || deny == 4 ? " " : "", deny == 3 || deny == 4 ? conn_rate_refusal() : "",
            deny >= 2 ? " exceeded" : "", (char *)0);

@@ -66,7 +66,7 @@ pr sni --servername print.example
 is "$(v sni SSL_TLS_SNI)" "print.example" "SSL_TLS_SNI is the name the client sent"
 wait_grep "$T/p.log" '^sslprint: ended by [0-9]+ status 0$' 50
 ok $? "-v: 'ended by PID status 0' for a connection that printed"
-like "$(cat "$T/p.log")" 'sslprint: ok [0-9]+ localhost:127\.0\.0\.1:'"$PORT"' :127\.0\.0\.1:[0-9]+' \
+like "$(cat "$T/p.log")" 'sslprint: ok [0-9]+ localhost:127\.0\.0\.1:'"$PORT"' :127\.0\.0\.1::[0-9]+' \
   "-v: the ok line, prefixed sslprint:"
 like "$(head -n 1 "$T/p.log")" '^sslprint: status 0/40/0$' "-v: the start-up status line"
 stop_server
