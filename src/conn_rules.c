@@ -98,8 +98,11 @@ static void verdict_of(const struct rules_hit *h, struct verdict *v) {
   }
 }
 
-static void warn(const char *file) {
-  log_warn("dropping connection, unable to read rules: ", file, ": ", strerror(errno), (char *)0);
+/* ucspi-ssl's line, whose child dies of it (110; its sslhandle's 111):
+   here too the connection is dropped and the server goes on */
+static void warn(const struct server_options *o, const char *file) {
+  if (log_verbosity >= 1)
+    log_line("fatal: ", o->terse ? "(111)" : "(110)", " unable to read: ", file, (char *)0);
 }
 
 int conn_rules_decide(const struct server_options *o, const struct conn *c,
@@ -110,7 +113,7 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
   if (o->fniprules) {
     if (!st->y.done) look(o->fniprules, o->allownorules, c, 0, &st->y);
     if (st->y.result == RULES_ERROR) {
-      warn(o->fniprules);
+      warn(o, o->fniprules);
       return -1;
     }
     if (st->y.result == RULES_DENY) return 1;
@@ -123,7 +126,7 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
       look(o->fnrules, o->allownorules, c, 1, &st->x);
     }
     if (st->x.result == RULES_ERROR) {
-      warn(o->fnrules);
+      warn(o, o->fnrules);
       return -1;
     }
     if (st->x.result == RULES_DENY) return 1;

@@ -9,7 +9,7 @@
 # of -h (no DNS server here), a Python TLS client instead of sslclient.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 51
+plan 53
 
 # ---- a PKI like ucspi-ssl's etc/: its subjects, ::1 in the SAN, the server
 # certificate with OpenSSL trust settings, an encrypted key and its password
@@ -173,6 +173,14 @@ tlsc $H "$PORT" > "$T/d.txt" 2>"$T/d.err"
 is "$(cat "$T/d.txt")" "" "-x deny: nothing for the client"
 wait_grep "$T/rd.log" "^sslserver: deny [0-9]+ Localserver:" 50
 ok $? "-x deny: the deny line"
+stop_server
+
+# rules that cannot be read (no -X): ucspi-ssl's line, the connection dropped
+SRV_KEEP="-k 3" start_server rm -v -3 -x "$T/missing.cdb" -H -l Localserver $H 0 echo wrong 3<"$E/::1.pw"
+tlsc $H "$PORT" > "$T/m.txt" 2>"$T/m.err"
+is "$(cat "$T/m.txt")" "" "-x unreadable: nothing for the client"
+wait_grep "$T/rm.log" "^sslserver: fatal: \\(110\\) unable to read: $T/missing\\.cdb\$" 50
+ok $? "-x unreadable: 'fatal: (110) unable to read: FILE'"
 stop_server
 
 # ---- -z: a client certificate is required (ucspi-ssl's port 50015 server)
