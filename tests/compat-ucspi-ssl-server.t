@@ -167,21 +167,20 @@ SRV_KEEP="-k 3" start_server rx -v -3 -x "$T/rules.cdb" -H -l Localserver $H 0 s
 tlsc $H "$PORT" > "$T/x.txt" 2>"$T/x.err"
 is "$(cat "$T/x.txt")" "RULEVAR=from-rules" "-x: the rule's variable reaches the program"
 stop_server
+# dropped RULES WHAT LOGLINE: a client of a server with -x RULES gets
+# nothing, and the log has LOGLINE
+dropped() {
+  SRV_KEEP="-k 3" start_server dr -v -3 -x "$1" -H -l Localserver $H 0 echo wrong 3<"$E/::1.pw"
+  tlsc $H "$PORT" > "$T/dr.txt" 2>"$T/dr.err"
+  is "$(cat "$T/dr.txt")" "" "$2: nothing for the client"
+  wait_grep "$T/dr.log" "$3" 50
+  ok $? "$2: the line $3"
+  stop_server
+}
 printf ':deny\n' | mkrules "$T/deny.cdb"
-SRV_KEEP="-k 3" start_server rd -v -3 -x "$T/deny.cdb" -H -l Localserver $H 0 echo wrong 3<"$E/::1.pw"
-tlsc $H "$PORT" > "$T/d.txt" 2>"$T/d.err"
-is "$(cat "$T/d.txt")" "" "-x deny: nothing for the client"
-wait_grep "$T/rd.log" "^sslserver: deny [0-9]+ Localserver:" 50
-ok $? "-x deny: the deny line"
-stop_server
-
+dropped "$T/deny.cdb" "-x deny" "^sslserver: deny [0-9]+ Localserver:"
 # rules that cannot be read (no -X): ucspi-ssl's line, the connection dropped
-SRV_KEEP="-k 3" start_server rm -v -3 -x "$T/missing.cdb" -H -l Localserver $H 0 echo wrong 3<"$E/::1.pw"
-tlsc $H "$PORT" > "$T/m.txt" 2>"$T/m.err"
-is "$(cat "$T/m.txt")" "" "-x unreadable: nothing for the client"
-wait_grep "$T/rm.log" "^sslserver: fatal: \\(110\\) unable to read: $T/missing\\.cdb\$" 50
-ok $? "-x unreadable: 'fatal: (110) unable to read: FILE'"
-stop_server
+dropped "$T/missing.cdb" "-x unreadable" "^sslserver: fatal: \\(110\\) unable to read: $T/missing\\.cdb\$"
 
 # ---- -z: a client certificate is required (ucspi-ssl's port 50015 server)
 SRV_KEEP="-k 3" start_server z -w 2 -s -e -c 1 -Vo -D -3 -Xx "$T/rules.cdb" -Rt5 -H -l Localserver -b 2 -z \
