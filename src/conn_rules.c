@@ -101,8 +101,7 @@ static void verdict_of(const struct rules_hit *h, struct verdict *v) {
 /* ucspi-ssl's line, whose child dies of it (110; its sslhandle's 111):
    here too the connection is dropped and the server goes on */
 static void warn(const struct server_options *o, const char *file) {
-  if (log_verbosity >= 1)
-    log_line("fatal: ", o->terse ? "(111)" : "(110)", " unable to read: ", file, (char *)0);
+  log_fatal_line(o->terse ? 111 : 110, "unable to read: ", file, (char *)0);
 }
 
 int conn_rules_decide(const struct server_options *o, const struct conn *c,

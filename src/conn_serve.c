@@ -90,9 +90,7 @@ static pid_t spawn_program(const int *map, int count) {
   sigaddset(&dflt, SIGCHLD);
   sigaddset(&dflt, SIGTERM);
   pid = prog_spawn(O->prog, map, count, &dflt);
-  if (pid == -1)
-    log_error("(111) unable to run: ", O->prog[0], ": ", strerror(errno), " for pid: ", pidstr,
-              (char *)0);
+  if (pid == -1) log_fatal_line(111, "unable to run: ", O->prog[0], (char *)0); /* ucspi-ssl's */
   return pid;
 }
 

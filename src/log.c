@@ -109,6 +109,14 @@ void log_fatal_sys(int code, const char *first, ...) {
 
 void log_nomem(void) { log_fatal(111, "out of memory", (char *)0); }
 
+void log_fatal_line(int code, const char *first, ...) {
+  va_list ap;
+  if (log_verbosity < 1) return;
+  va_start(ap, first);
+  emit("fatal: ", code, first, ap, 0);
+  va_end(ap);
+}
+
 void log_error_exit(int code, const char *first, ...) {
   va_list ap;
   if (log_verbosity >= 1) {

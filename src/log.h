@@ -27,6 +27,10 @@ void log_error(const char *first, ...);
 _Noreturn void log_fatal(int code, const char *first, ...);
 _Noreturn void log_fatal_sys(int code, const char *first, ...);
 _Noreturn void log_nomem(void);
+/* "prog: fatal: (code) ..." unless -q, and no exit: a connection's end
+   that ucspi-ssl logs as fatal (its child dies of it) while the server
+   goes on */
+void log_fatal_line(int code, const char *first, ...);
 /* "prog: error: (code) ..." unless -q, then exit(code): ucspi-ssl's class
    for a TLS set-up step that failed at start-up */
 _Noreturn void log_error_exit(int code, const char *first, ...);

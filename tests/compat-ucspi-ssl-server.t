@@ -9,7 +9,7 @@
 # of -h (no DNS server here), a Python TLS client instead of sslclient.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 53
+plan 55
 
 # ---- a PKI like ucspi-ssl's etc/: its subjects, ::1 in the SAN, the server
 # certificate with OpenSSL trust settings, an encrypted key and its password
@@ -167,10 +167,10 @@ SRV_KEEP="-k 3" start_server rx -v -3 -x "$T/rules.cdb" -H -l Localserver $H 0 s
 tlsc $H "$PORT" > "$T/x.txt" 2>"$T/x.err"
 is "$(cat "$T/x.txt")" "RULEVAR=from-rules" "-x: the rule's variable reaches the program"
 stop_server
-# dropped RULES WHAT LOGLINE: a client of a server with -x RULES gets
-# nothing, and the log has LOGLINE
+# dropped RULES WHAT LOGLINE [PROG]: a client of a server with -x RULES
+# (running PROG, default echo) gets nothing, and the log has LOGLINE
 dropped() {
-  SRV_KEEP="-k 3" start_server dr -v -3 -x "$1" -H -l Localserver $H 0 echo wrong 3<"$E/::1.pw"
+  SRV_KEEP="-k 3" start_server dr -v -3 -x "$1" -H -l Localserver $H 0 "${4:-echo}" wrong 3<"$E/::1.pw"
   tlsc $H "$PORT" > "$T/dr.txt" 2>"$T/dr.err"
   is "$(cat "$T/dr.txt")" "" "$2: nothing for the client"
   wait_grep "$T/dr.log" "$3" 50
@@ -181,6 +181,7 @@ printf ':deny\n' | mkrules "$T/deny.cdb"
 dropped "$T/deny.cdb" "-x deny" "^sslserver: deny [0-9]+ Localserver:"
 # rules that cannot be read (no -X): ucspi-ssl's line, the connection dropped
 dropped "$T/missing.cdb" "-x unreadable" "^sslserver: fatal: \\(110\\) unable to read: $T/missing\\.cdb\$"
+dropped "$T/rules.cdb" "no such program" "^sslserver: fatal: \\(111\\) unable to run: $T/nonexistent\$" "$T/nonexistent"
 
 # ---- -z: a client certificate is required (ucspi-ssl's port 50015 server)
 SRV_KEEP="-k 3" start_server z -w 2 -s -e -c 1 -Vo -D -3 -Xx "$T/rules.cdb" -Rt5 -H -l Localserver -b 2 -z \
