@@ -9,7 +9,7 @@
 # of -h (no DNS server here), a Python TLS client instead of sslclient.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 55
+plan 57
 
 # ---- a PKI like ucspi-ssl's etc/: its subjects, ::1 in the SAN, the server
 # certificate with OpenSSL trust settings, an encrypted key and its password
