@@ -80,21 +80,25 @@ static int about(const char *err, const char *what, const char *file) {
   return !strncmp(err + n, file, m) && (!err[n + m] || err[n + m] == ':');
 }
 
+/* ucspi-ssl's line for a file: "what: file", sslhandle's "what" alone */
+static _Noreturn void file_failed(const struct server_options *o, const char *what,
+                                  const char *file) {
+  log_error_exit(111, what, o->terse ? "" : ": ", o->terse ? "" : file, (char *)0);
+}
+
 /* A context that could not be built, in ucspi-ssl's words where it has
-   some ("sslserver: error: (111) unable to load key: FILE"; sslhandle's
-   without the file), ours otherwise. */
+   some ("sslserver: error: (111) unable to load key: FILE"), ours
+   otherwise. */
 static _Noreturn void context_failed(const struct server_options *o, const char *err) {
   struct tls_server_config tc;
-  const char *certs, *key, *t = o->terse ? "" : 0;
+  const char *certs, *key;
   tls_context_config_from_env(&tc);
   certs = tc.chainfile ? tc.chainfile : tc.certfile;
   key = tc.keyfile ? tc.keyfile : certs;
-  if (certs && about(err, "unable to load certificate: ", certs)) {
-    if (tc.chainfile) log_error_exit(111, "unable to load certificate chain file", t ? t : ": ", t ? t : certs, (char *)0);
-    log_error_exit(111, "unable to load certificate", t ? t : ": ", t ? t : certs, (char *)0);
-  }
-  if (key && about(err, "unable to load key: ", key))
-    log_error_exit(111, "unable to load key", t ? t : ": ", t ? t : key, (char *)0);
+  if (certs && about(err, "unable to load certificate: ", certs))
+    file_failed(o, tc.chainfile ? "unable to load certificate chain file" : "unable to load certificate",
+                certs);
+  if (key && about(err, "unable to load key: ", key)) file_failed(o, "unable to load key", key);
   if (certs && about(err, "key does not match certificate: ", certs))
     log_error_exit(111, "key does not match certificate", (char *)0);
   if (about(err, "unable to load CA file: ", 0) || about(err, "unable to use CA directory: ", 0))
