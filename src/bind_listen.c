@@ -37,14 +37,17 @@ static int family_ok(const char ip[16], int family) {
 }
 
 /* A name: djb's qualification rules (LOCALDOMAIN, DNSREWRITEFILE, DNSCACHEIP),
-   then the system resolver for names only /etc/hosts knows, like localhost. */
+   then the system resolver for names only /etc/hosts knows, like localhost.
+   Neither knowing it is "no IP address", as long as DNS answered. */
 static void resolve(const char *host, int family, char ip[16]) {
   static stralloc out, fqdn, name;
   struct addrinfo hints, *res = 0, *ai;
   size_t i;
+  int dns;
 
   if (!stralloc_copys(&name, host)) log_nomem();
-  if (dns_ip6_qualify(&out, &fqdn, &name) == 0)
+  dns = dns_ip6_qualify(&out, &fqdn, &name);
+  if (dns == 0)
     for (i = 0; i + 16 <= out.len; i += 16)
       if (family_ok(out.s + i, family)) {
         memcpy(ip, out.s + i, 16);
@@ -65,6 +68,7 @@ static void resolve(const char *host, int family, char ip[16]) {
     }
     freeaddrinfo(res);
   }
+  if (dns == -1) log_fatal(111, "temporarily unable to figure out IP address for: ", host, (char *)0);
   log_fatal(111, "no IP address for: ", host, (char *)0);
 }
 
@@ -94,21 +98,24 @@ void bind_listen(const struct bind_request *req, struct bound *out) {
   portstr[fmt_ulong(portstr, port)] = 0;
 
   fd = socket(ip_address_is4(ip) ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd == -1) log_fatal_sys(111, "unable to create socket", (char *)0);
+  if (fd == -1) log_fatal(111, "unable to create socket", (char *)0);
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (!ip_address_is4(ip))
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dualstack ? &off : &on, sizeof on) == -1)
       log_fatal_sys(111, "unable to set IPv6 socket options", (char *)0);
 
   sslen = ip_address_to_sockaddr(&ss, ip, port, scope);
-  if (bind(fd, (struct sockaddr *)&ss, sslen) == -1)
-    log_fatal_sys(111, "unable to bind to: ", ipstr, " port: ", portstr, (char *)0);
-  if (listen(fd, req->backlog > 65535 ? 65535 : (int)req->backlog) == -1)
-    log_fatal_sys(111, "unable to listen", (char *)0);
-
+  if (bind(fd, (struct sockaddr *)&ss, sslen) == -1) {
+    if (req->terse) log_fatal(111, "unable to bind", (char *)0);
+    log_fatal(111, "unable to bind to: ", ipstr, " port: ", portstr, (char *)0);
+  }
   sslen = sizeof ss;
-  if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
-    log_fatal_sys(111, "unable to get local address", (char *)0);
+  if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+    if (req->terse) log_fatal(111, "unable to get local address", (char *)0);
+    log_fatal(111, "unable to set local address/port: ", ipstr, "/", portstr, (char *)0);
+  }
+  if (listen(fd, req->backlog > 65535 ? 65535 : (int)req->backlog) == -1)
+    log_fatal(111, "unable to listen", (char *)0);
   ip_address_from_sockaddr(&ss, out->ip, &out->port, &out->scope);
   out->fd = fd;
 }

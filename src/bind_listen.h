@@ -11,6 +11,7 @@ struct bind_request {
   int family;         /* 0 any, 4 (-4) or 6 (-6): preference for names */
   const char *ifname; /* -I, scope for link-local IPv6, or 0 */
   unsigned long backlog;
+  int terse;          /* sslhandle's and sslprint's wording: "unable to bind" */
 };
 
 struct bound {
@@ -20,7 +21,10 @@ struct bound {
   uint32 scope;
 };
 
-/* Binds and listens, or exits with a fatal message (111, 100 for bad input). */
+/* Binds and listens, or exits with a fatal message (111, 100 for bad input)
+   worded as ucspi-ssl's: "unable to figure out port number for: NAME",
+   "temporarily unable to figure out IP address for: NAME" (DNS failed),
+   "no IP address for: NAME", "unable to bind to: IP port: N". */
 void bind_listen(const struct bind_request *req, struct bound *out);
 
 #endif

@@ -32,14 +32,17 @@ static int tls_rule_bit(const char *var) {
   return tls_context_is_var(var, n) ? RULE_CONTEXT : 0;
 }
 
+/* tcpserver's and ucspi-ssl's line: "ok PID localhost:localip:localport
+   remotehost:remoteip:remoteinfo:remoteport" */
 void conn_rules_log(const struct conn *c, const char *pidstr, int deny, unsigned long rulemax) {
-  char lh[128], rh[128], num[FMT_ULONG];
+  char lh[128], rh[128], ri[128], num[FMT_ULONG];
   if (log_verbosity < 2) return;
   log_clean(lh, sizeof lh, c->localhost ? c->localhost : "");
   log_clean(rh, sizeof rh, c->remotehost ? c->remotehost : "");
+  log_clean(ri, sizeof ri, c->remoteinfo ? c->remoteinfo : "");
   num[fmt_ulong(num, rulemax)] = 0;
   log_line(deny ? "deny " : "ok ", pidstr, " ", lh, ":", c->localipstr, ":", c->localportstr, " ",
-           rh, ":", c->remoteipstr, ":", c->remoteportstr,
+           rh, ":", c->remoteipstr, ":", ri, ":", c->remoteportstr,
            deny == 2 ? " ip connection limit:" : "", deny == 2 ? num : "",
            deny == 3 || deny == 4 ? " " : "", deny == 3 || deny == 4 ? conn_rate_refusal() : "",
            deny >= 2 ? " exceeded" : "", (char *)0);
@@ -95,8 +98,10 @@ static void verdict_of(const struct rules_hit *h, struct verdict *v) {
   }
 }
 
-static void warn(const char *file) {
-  log_warn("dropping connection, unable to read rules: ", file, ": ", strerror(errno), (char *)0);
+/* ucspi-ssl's line, whose child dies of it (110; its sslhandle's 111):
+   here too the connection is dropped and the server goes on */
+static void warn(const struct server_options *o, const char *file) {
+  log_fatal_line(o->terse ? 111 : 110, "unable to read: ", file, (char *)0);
 }
 
 int conn_rules_decide(const struct server_options *o, const struct conn *c,
@@ -107,7 +112,7 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
   if (o->fniprules) {
     if (!st->y.done) look(o->fniprules, o->allownorules, c, 0, &st->y);
     if (st->y.result == RULES_ERROR) {
-      warn(o->fniprules);
+      warn(o, o->fniprules);
       return -1;
     }
     if (st->y.result == RULES_DENY) return 1;
@@ -120,7 +125,7 @@ int conn_rules_decide(const struct server_options *o, const struct conn *c,
       look(o->fnrules, o->allownorules, c, 1, &st->x);
     }
     if (st->x.result == RULES_ERROR) {
-      warn(o->fnrules);
+      warn(o, o->fnrules);
       return -1;
     }
     if (st->x.result == RULES_DENY) return 1;

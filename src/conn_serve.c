@@ -90,9 +90,7 @@ static pid_t spawn_program(const int *map, int count) {
   sigaddset(&dflt, SIGCHLD);
   sigaddset(&dflt, SIGTERM);
   pid = prog_spawn(O->prog, map, count, &dflt);
-  if (pid == -1)
-    log_error("(111) unable to run: ", O->prog[0], ": ", strerror(errno), " for pid: ", pidstr,
-              (char *)0);
+  if (pid == -1) log_fatal_line(111, "unable to run: ", O->prog[0], (char *)0); /* ucspi-ssl's */
   return pid;
 }
 
@@ -235,7 +233,8 @@ static int handshake(SSL *ssl, const struct conn *c, enum tls_cc_mode mode, stra
     log_line("tls ", pidstr, " accept ", SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl),
              (char *)0);
     if (tls_env_summary(ssl, &why)) log_line("tlsinfo ", pidstr, " ", why.s, (char *)0);
-  }
+  } else
+    log_status("tls ", pidstr, " accept", (char *)0); /* -v: ucspi-ssl's line without the suite */
   verify->len = 0;
   if (mode == TLS_CC_OFF) return 0;
   if (!tls_cc_check(ssl, mode, c->remotehost, verify, &why)) {
@@ -429,7 +428,7 @@ static int serve(struct conn *c, unsigned long ipcount, struct rules_state *st) 
     v.tls = 0;
     d = conn_rules_decide(O, c, ipcount, 1, st, &v);
   }
-  if (d == -1) return 111;
+  if (d == -1) return O->terse ? 111 : 110; /* ucspi-ssl's codes for unreadable rules */
   conn_rules_log(c, pidstr, d, v.maxconip);
   if (d) return 100;
   conn_rules_apply(st);

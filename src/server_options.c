@@ -13,6 +13,18 @@
 static const char *progname;
 static int have;
 
+/* ucspi-ssl's usage lines, word for word (the missing blank after the
+   name in sslhandle's is its own), for sslserver and for sslhandle and
+   sslprint; sslwrap, which ucspi-ssl lacks, has its own */
+#define SSLSERVER_USAGE                                                                        \
+  " [ -1346UXpPhHrRoOdDqQvVIeEsSnNmzZ ] [ -c limit ] [ -y iprules.cdb ] [ -x rules.cdb ]"     \
+  " [ -B banner ] [ -g gid ] [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ]"       \
+  " [ -I interface ] [ -T ssltimeout ] [ -w progtimeout ] host port program"
+#define SSLHANDLE_USAGE                                                                        \
+  "[ -1346UXpPhHrRoOdDqQviIeEsS ] [ -c limit ] [ -x rules.cdb ] [ -B banner ] [ -g gid ]"     \
+  " [ -u uid ] [ -b backlog ] [ -l localname ] [ -t timeout ] [ -T ssltimeout ]"             \
+  " [ -w progtimeout ] [ -f lockfile ] [ -I interface ] host port program"
+
 static void usage(void) {
   static stralloc u;
   const char *flags = have & SERVER_LISTENS ? "1346UXpPhHrRoOdDqQvVeEsS" : "3UXpPhHrRoOdDqQvVeEsS";
@@ -27,7 +39,10 @@ static void usage(void) {
       !stralloc_cats(&u, have & SERVER_LISTENS ? " [ -I interface ] host port" : "") ||
       !stralloc_cats(&u, have & SERVER_PROG ? " program" : "") || !stralloc_0(&u))
     log_nomem();
-  log_line(u.s, (char *)0);
+  if (have & SERVER_LISTENS)
+    log_line("usage: ", progname, have & SERVER_TERSE ? SSLHANDLE_USAGE : SSLSERVER_USAGE, (char *)0);
+  else
+    log_line(u.s, (char *)0);
   _exit(100);
 }
 
@@ -62,6 +77,7 @@ void server_options_parse(struct server_options *o, int argc, char **argv, const
   o->identtimeout = o->tlstimeout = 26;
   o->idletimeout = 3600;
   o->killopts = 1;
+  o->terse = (what & SERVER_TERSE) != 0;
 
   opterr = 0;
   while ((opt = getopt(argc, argv, "+1346UXpPhHrRoOdDqQvVeEsSnNmzZc:x:y:B:g:u:I:b:t:T:w:l:f:")) != -1) {

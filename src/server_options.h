@@ -34,6 +34,7 @@ struct server_options {
   int sslenv;                  /* -s/-S */
   int sslwait;                 /* -n/-N: UCSPI-TLS */
   char **prog;                 /* the program and its arguments */
+  int terse;                   /* SERVER_TERSE */
 };
 
 /* what a program's command line has */
@@ -41,6 +42,9 @@ struct server_options {
 #define SERVER_PROG 2      /* a program after the rest */
 #define SERVER_LOCKFILE 4  /* -f lockfile */
 #define SERVER_UCSPI_TLS 8 /* -n */
+#define SERVER_TERSE 16    /* start-up errors worded as ucspi-ssl's sslhandle
+                              (and its sslprint) word them: "unable to bind",
+                              "unable to load key", no address or file */
 
 /* Parses argv (after log_init(name)) into o; a usage error exits 100 with
    the usage line for name. */

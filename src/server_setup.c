@@ -23,18 +23,19 @@ void server_hold_std_fds(void) {
   if (fd > 2) close(fd);
 }
 
-static void read_password(stralloc *pw) {
+static void read_password(stralloc *pw, int terse) {
   char buf[512];
   for (;;) {
     ssize_t r = read(3, buf, sizeof buf);
     char *nul;
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) log_fatal_sys(111, "unable to read key password from descriptor 3", (char *)0);
+    if (r < 0) log_error_exit(111, terse ? "unable to read password" : "unable to read password from FD3",
+                              (char *)0);
     if (r == 0) break;
     nul = memchr(buf, 0, (size_t)r);
     if (!stralloc_catb(pw, buf, nul ? (size_t)(nul - buf) : (size_t)r)) log_nomem();
     if (nul) break;
-    if (pw->len > 4096) log_fatal(111, "key password too long", (char *)0);
+    if (pw->len > 4096) log_error_exit(111, "password too long", (char *)0);
   }
   close(3);
   if (pw->len && pw->s[pw->len - 1] == '\n') --pw->len;
@@ -71,15 +72,57 @@ int server_tls_reload(SSL_CTX **ctx, const struct tls_cc_config *cc) {
   return 1;
 }
 
+/* Does err start with what, then (if given) file and the end or ':'? */
+static int about(const char *err, const char *what, const char *file) {
+  size_t n = strlen(what), m = file ? strlen(file) : 0;
+  if (strncmp(err, what, n)) return 0;
+  if (!file) return 1;
+  return !strncmp(err + n, file, m) && (!err[n + m] || err[n + m] == ':');
+}
+
+/* ucspi-ssl's line for a file: "what: file", sslhandle's "what" alone */
+static _Noreturn void file_failed(const struct server_options *o, const char *what,
+                                  const char *file) {
+  log_error_exit(111, what, o->terse ? "" : ": ", o->terse ? "" : file, (char *)0);
+}
+
+/* A context that could not be built, in ucspi-ssl's words where it has
+   some ("sslserver: error: (111) unable to load key: FILE"), ours
+   otherwise. */
+static _Noreturn void context_failed(const struct server_options *o, const char *err) {
+  struct tls_server_config tc;
+  const char *certs, *key;
+  tls_context_config_from_env(&tc);
+  certs = tc.chainfile ? tc.chainfile : tc.certfile;
+  key = tc.keyfile ? tc.keyfile : certs;
+  if (certs && about(err, "unable to load certificate: ", certs))
+    file_failed(o, tc.chainfile ? "unable to load certificate chain file" : "unable to load certificate",
+                certs);
+  if (key && about(err, "unable to load key: ", key)) file_failed(o, "unable to load key", key);
+  if (certs && about(err, "key does not match certificate: ", certs))
+    log_error_exit(111, "key does not match certificate", (char *)0);
+  if (about(err, "unable to load CA file: ", 0) || about(err, "unable to use CA directory: ", 0))
+    log_error_exit(111, "unable to load CA list", (char *)0);
+  if (about(err, "unable to load client CA list: ", 0))
+    log_error_exit(111, "unable to load client CA list", (char *)0);
+  if (about(err, "unable to load DH parameters: ", 0))
+    log_error_exit(111, "unable to set DH parameters", (char *)0);
+  if (about(err, "unable to set cipher list: ", 0))
+    log_error_exit(111, "unable to set cipher list", (char *)0);
+  if (about(err, "unable to create TLS context", 0))
+    log_fatal(111, "unable to create TLS context", (char *)0);
+  log_fatal(111, err, (char *)0);
+}
+
 SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc) {
   static stralloc password, err;
   SSL_CTX *ctx;
 
-  if (o->flag3) read_password(&password);
+  if (o->flag3) read_password(&password, o->terse);
   if (!tls_cc_config_from_env(cc, o->clientcert, &err)) log_fatal(100, err.s, (char *)0);
   ctx = build(o->flag3 ? password.s : 0, cc, &err);
   if (password.s) OPENSSL_cleanse(password.s, password.a);
-  if (!ctx) log_fatal(111, err.s, (char *)0);
+  if (!ctx) context_failed(o, err.s);
   return ctx;
 }
 
@@ -92,7 +135,7 @@ void server_find_listener(const struct server_options *o) {
                    "LISTEN_FDS; pass the password another way", (char *)0);
 }
 
-void server_listen(const struct server_options *o, struct bound *b) {
+void server_bind(const struct server_options *o, struct bound *b) {
   struct bind_request req;
   if (inherited != LISTEN_BIND) {
     char ipstr[IP_ADDRESS_FMT], portstr[FMT_ULONG];
@@ -107,8 +150,12 @@ void server_listen(const struct server_options *o, struct bound *b) {
     req.family = o->family;
     req.ifname = o->ifname;
     req.backlog = o->backlog;
+    req.terse = o->terse;
     bind_listen(&req, b);
   }
+}
+
+void server_drop(const struct server_options *o, const struct bound *b) {
   privileges_chroot();
   privileges_drop(o->gid, o->uid);
   if (o->flag1) {

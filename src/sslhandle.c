@@ -186,19 +186,21 @@ int main(int argc, char **argv) {
   unsigned long i;
 
   log_init("sslhandle");
+  log_codes = 1;
   server_hold_std_fds();
   server_options_parse(&o, argc, argv, "sslhandle",
-                       SERVER_LISTENS | SERVER_PROG | SERVER_LOCKFILE | SERVER_UCSPI_TLS);
+                       SERVER_LISTENS | SERVER_PROG | SERVER_LOCKFILE | SERVER_UCSPI_TLS | SERVER_TERSE);
   s.opt = &o;
   s.cc = &cc;
   server_find_listener(&o); /* before -3 reads descriptor 3 */
+  server_bind(&o, &b);      /* port, host and bind first, as ucspi-ssl */
   s.ctx = server_tls_context(&o, &cc);
   if (o.lockfile) {
     lockfd = open(o.lockfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd == -1) log_fatal_sys(111, "unable to open: ", o.lockfile, (char *)0);
   }
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every worker */
-  server_listen(&o, &b);
+  server_drop(&o, &b);
   listenfd = b.fd;
   /* workers wait in ppoll and accept without blocking (see next) */
   fcntl(listenfd, F_SETFL, fcntl(listenfd, F_GETFL) | O_NONBLOCK);

@@ -22,13 +22,15 @@ int main(int argc, char **argv) {
   struct bound b;
 
   log_init("sslserver");
+  log_codes = 1;
   server_hold_std_fds();
   server_options_parse(&o, argc, argv, "sslserver", SERVER_LISTENS | SERVER_PROG | SERVER_UCSPI_TLS);
   s.opt = &o;
   s.cc = &cc;
   server_find_listener(&o); /* before -3 reads descriptor 3 */
+  server_bind(&o, &b);      /* port, host and bind first, as ucspi-ssl */
   s.ctx = server_tls_context(&o, &cc);
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every child */
-  server_listen(&o, &b);
+  server_drop(&o, &b);
   accept_loop(&s, b.fd);
 }

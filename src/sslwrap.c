@@ -43,6 +43,7 @@ int main(int argc, char **argv) {
   int t, code;
 
   log_init("sslwrap");
+  log_codes = 1;
   server_hold_std_fds(); /* 0 and 1 are the socket; 2 may be missing under inetd */
   server_options_parse(&o, argc, argv, "sslwrap", SERVER_PROG | SERVER_UCSPI_TLS);
   memset(&c, 0, sizeof c);

@@ -201,7 +201,7 @@ static int use_identity(SSL_CTX *ctx, const struct tls_server_config *c, strallo
   }
   ok = ok && tls_sni_setup(ctx, c->certdir, c->snistrict, &id, c->password, err);
   tls_identity_free(&id);
-  tls_ocsp_setup(ctx);
+  tls_ocsp_setup(ctx, tls_sni_find);
   return ok;
 }
 

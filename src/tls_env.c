@@ -59,6 +59,7 @@ int tls_env_session(SSL *ssl, stralloc *env) {
   if (!add(env, "SSL_SESSION_ID", id, 2 * idlen)) return 0;
   if (!adds(env, "SSL_CIPHER", cipher ? SSL_CIPHER_get_name(cipher) : "")) return 0;
   if (cipher) bits = SSL_CIPHER_get_bits(cipher, &algbits);
+  if (!adds(env, "SSL_CIPHER_EXPORT", bits < 56 ? "true" : "false")) return 0;
   if (!add(env, "SSL_CIPHER_USEKEYSIZE", num, fmt_ulong(num, (unsigned long)bits))) return 0;
   if (!add(env, "SSL_CIPHER_ALGKEYSIZE", num, fmt_ulong(num, (unsigned long)algbits))) return 0;
   if (!adds(env, "SSL_VERSION_INTERFACE", TLS_ENV_INTERFACE)) return 0;

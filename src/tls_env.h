@@ -6,9 +6,11 @@
 #include <openssl/ssl.h>
 #include <libowfat/stralloc.h>
 
-#define TLS_ENV_INTERFACE "ucspi-tls/0.1"
+/* ucspi-ssl's value: programs written for it may test it */
+#define TLS_ENV_INTERFACE "ucspi-ssl"
 
-/* Appends SSL_PROTOCOL, SSL_SESSION_ID, SSL_CIPHER, SSL_CIPHER_USEKEYSIZE,
+/* Appends, in ucspi-ssl's order, SSL_PROTOCOL, SSL_SESSION_ID, SSL_CIPHER,
+   SSL_CIPHER_EXPORT (true below 56 bits), SSL_CIPHER_USEKEYSIZE,
    SSL_CIPHER_ALGKEYSIZE, SSL_VERSION_INTERFACE, SSL_VERSION_LIBRARY,
    SSL_SESSION_RESUMED, and when there is one SSL_GROUP, SSL_TLS_SNI and
    SSL_ALPN. Returns 0 when out of memory. */

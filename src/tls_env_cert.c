@@ -1,7 +1,9 @@
 /* mod_ssl's certificate variables from an X509. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/bio.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -10,7 +12,9 @@
 
 #include "tls_env_cert.h"
 
-/* mod_ssl's short names for the DN components it exports */
+/* the short names of the DN components ucspi-ssl and mod_ssl export; UID
+   is userId ("UID=" in a DN), as in mod_ssl 2.4 (ucspi-ssl reads
+   x500UniqueIdentifier, a bit string hardly any certificate carries) */
 static const struct {
   const char *name;
   int nid;
@@ -51,13 +55,43 @@ static int add_bio(stralloc *env, const char *prefix, const char *part, const ch
   return r;
 }
 
+/* DNFORMAT=rfc2253 asks for mod_ssl's form (most specific first, UTF-8
+   kept as is) instead of ucspi-ssl's "/C=../CN=.." one-line form */
+static int rfc2253(void) {
+  const char *f = getenv("DNFORMAT");
+  return f && !strcmp(f, "rfc2253");
+}
+
+static int add_dn(stralloc *env, const char *prefix, const char *part, const X509_NAME *name,
+                  BIO *b) {
+  char *s;
+  int r;
+  if (rfc2253()) {
+    r = X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    return add_bio(env, prefix, part, 0, b, r >= 0);
+  }
+  s = X509_NAME_oneline(name, 0, 0);
+  if (!s) return 0;
+  r = add(env, prefix, part, 0, s, strlen(s));
+  OPENSSL_free(s);
+  return r;
+}
+
+/* the serial number in decimal, as ucspi-ssl gives it */
+static int add_serial(stralloc *env, const char *prefix, X509 *cert) {
+  BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), 0);
+  char *s = bn ? BN_bn2dec(bn) : 0;
+  int r = s && add(env, prefix, "M_SERIAL", 0, s, strlen(s));
+  OPENSSL_free(s);
+  BN_free(bn);
+  return r;
+}
+
 static int add_name(stralloc *env, const char *prefix, const char *part, const X509_NAME *name,
                     BIO *b) {
   size_t k;
   int r;
-  /* mod_ssl's default string form: RFC 2253, UTF-8 kept as is */
-  r = X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-  if (!add_bio(env, prefix, part, 0, b, r >= 0)) return 0;
+  if (!add_dn(env, prefix, part, name, b)) return 0;
   for (k = 0; k < sizeof components / sizeof components[0]; ++k) {
     int i = -1, count = 0;
     while ((i = X509_NAME_get_index_by_NID(name, components[k].nid, i)) >= 0) {
@@ -101,8 +135,7 @@ int tls_env_cert(stralloc *env, const char *prefix, X509 *cert) {
   if (!b) return 0;
   if (!add(env, prefix, "M_VERSION", 0, num, fmt_ulong(num, (unsigned long)X509_get_version(cert) + 1)))
     goto done;
-  if (!add_bio(env, prefix, "M_SERIAL", 0, b, i2a_ASN1_INTEGER(b, X509_get0_serialNumber(cert)) >= 0))
-    goto done;
+  if (!add_serial(env, prefix, cert)) goto done;
   if (!add_name(env, prefix, "S_DN", X509_get_subject_name(cert), b)) goto done;
   if (!add_name(env, prefix, "I_DN", X509_get_issuer_name(cert), b)) goto done;
   if (!add_bio(env, prefix, "V_START", 0, b, ASN1_TIME_print(b, X509_get0_notBefore(cert)) == 1))

@@ -1,13 +1,16 @@
 #ifndef TLS_ENV_CERT_H
 #define TLS_ENV_CERT_H
-/* A certificate's variables a la Apache mod_ssl, as NAME=value\0 strings:
-   sslserver's SSL_CLIENT_* and SSL_SERVER_* (-s), sslclient's SSL_SERVER_*.
+/* A certificate's variables as ucspi-ssl (after Apache mod_ssl) names
+   them, as NAME=value\0 strings: sslserver's SSL_CLIENT_* and SSL_SERVER_*
+   (-s), sslclient's SSL_SERVER_*.
 
-   Formats are mod_ssl's defaults: DNs in RFC 2253 form (most specific
-   attribute first, "CN=x,O=y"), component values as UTF-8 with control
-   characters escaped, dates as "Mon DD HH:MM:SS YYYY GMT", the serial in
-   upper-case hex, algorithms by OpenSSL's long names. A DN attribute that
-   occurs more than once is NAME for the first, NAME_1, NAME_2, ... after. */
+   Formats are ucspi-ssl's: DNs in OpenSSL's one-line form
+   ("/C=US/O=y/CN=x", X509_NAME_oneline; with DNFORMAT=rfc2253 in the
+   environment mod_ssl's RFC 2253 form "CN=x,O=y,C=US" instead), the serial
+   in decimal, dates as "Mon DD HH:MM:SS YYYY GMT", algorithms by OpenSSL's
+   long names. Component values are UTF-8 with control characters escaped;
+   a DN attribute that occurs more than once is NAME for the first, NAME_1,
+   NAME_2, ... after (mod_ssl's numbering). */
 
 #include <openssl/x509.h>
 #include <libowfat/stralloc.h>

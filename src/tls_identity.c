@@ -43,38 +43,45 @@ static EVP_PKEY *read_key(const char *file, const char *password, stralloc *err)
   return key;
 }
 
-/* Takes the certificate of file that matches the key as the leaf and the
-   rest as its chain: leaf-first files (OpenSSL's order) and the root-first
-   order that ucspi-ssl's page describes both work. */
-static int read_certificates(struct tls_identity *id, const char *file, stralloc *err) {
-  STACK_OF(X509) *certs = sk_X509_new_null();
+/* Every certificate of file, in its order, or 0 with a reason in err.
+   Each is read as OpenSSL's chain-file loader reads the leaf (the _AUX
+   reader), so every PEM form it takes works, "TRUSTED CERTIFICATE" (a
+   certificate with trust settings, `openssl x509 -trustout`) included. */
+static STACK_OF(X509) *read_certificates(const char *file, stralloc *err) {
+  STACK_OF(X509) *certs;
   BIO *b;
   X509 *x;
-  int i, n, leaf = -1, ok = 0;
 
-  if (!certs) {
-    tls_error_set(err, "out of memory", 0, "");
-    return 0;
-  }
   errno = 0;
   b = BIO_new_file(file, "r");
   if (!b) {
     tls_error_set(err, "unable to load certificate: ", file, tls_error_sys_reason());
-    sk_X509_free(certs);
     return 0;
   }
-  while ((x = PEM_read_bio_X509(b, 0, 0, 0)))
+  certs = sk_X509_new_null();
+  while (certs && (x = PEM_read_bio_X509_AUX(b, 0, 0, 0)))
     if (!sk_X509_push(certs, x)) {
       X509_free(x);
       break;
     }
   BIO_free(b);
   ERR_clear_error(); /* the read loop ends with a "no start line" error */
-  n = sk_X509_num(certs);
-  if (!n) {
+  if (!certs) tls_error_set(err, "out of memory", 0, "");
+  else if (!sk_X509_num(certs)) {
     tls_error_set(err, "unable to load certificate: ", file, "no certificate found");
-    goto done;
+    sk_X509_free(certs);
+    certs = 0;
   }
+  return certs;
+}
+
+/* Takes the certificate that matches id's key as the leaf and the rest as
+   its chain: leaf-first files (OpenSSL's order) and the root-first order
+   that ucspi-ssl's page describes both work. */
+static int pick_leaf(struct tls_identity *id, STACK_OF(X509) *certs, const char *file,
+                     stralloc *err) {
+  int i, n = sk_X509_num(certs), leaf = -1;
+
   for (i = 0; i < n; ++i)
     if (X509_check_private_key(sk_X509_value(certs, i), id->key)) {
       leaf = i;
@@ -83,46 +90,39 @@ static int read_certificates(struct tls_identity *id, const char *file, stralloc
   ERR_clear_error();
   if (leaf < 0) {
     tls_error_set(err, "key does not match certificate: ", file, "no certificate for this key");
-    goto done;
+    return 0;
   }
   id->chain = sk_X509_new_null();
-  if (!id->chain) {
-    tls_error_set(err, "out of memory", 0, "");
-    goto done;
-  }
+  if (!id->chain) goto nomem;
   id->cert = sk_X509_value(certs, leaf);
   X509_up_ref(id->cert);
   /* the chain goes out leaf-side first */
-  if (leaf == n - 1 && n > 1) {
-    for (i = n - 2; i >= 0; --i)
-      if (!sk_X509_push(id->chain, sk_X509_value(certs, i))) goto nomem;
-      else X509_up_ref(sk_X509_value(certs, i));
-  } else {
-    for (i = 0; i < n; ++i)
-      if (i != leaf) {
-        if (!sk_X509_push(id->chain, sk_X509_value(certs, i))) goto nomem;
-        X509_up_ref(sk_X509_value(certs, i));
-      }
-  }
-  ok = 1;
-  goto done;
-nomem:
-  tls_error_set(err, "out of memory", 0, "");
-done:
-  sk_X509_pop_free(certs, X509_free);
-  return ok;
-}
-
-int tls_identity_load(struct tls_identity *id, const char *certfile, const char *keyfile,
-                      const char *password, stralloc *err) {
-  memset(id, 0, sizeof *id);
-  id->key = read_key(keyfile, password, err);
-  if (!id->key) return 0;
-  if (!read_certificates(id, certfile, err)) {
-    tls_identity_free(id);
-    return 0;
+  for (i = 0; i < n; ++i) {
+    int k = leaf == n - 1 ? n - 1 - i : i;
+    if (k == leaf) continue;
+    if (!sk_X509_push(id->chain, sk_X509_value(certs, k))) goto nomem;
+    X509_up_ref(sk_X509_value(certs, k));
   }
   return 1;
+nomem:
+  tls_error_set(err, "out of memory", 0, "");
+  return 0;
+}
+
+/* the certificates first, then the key, as ucspi-ssl (and OpenSSL's own
+   loaders) read them: with both missing, the certificate is named */
+int tls_identity_load(struct tls_identity *id, const char *certfile, const char *keyfile,
+                      const char *password, stralloc *err) {
+  STACK_OF(X509) *certs;
+  int ok;
+  memset(id, 0, sizeof *id);
+  certs = read_certificates(certfile, err);
+  if (!certs) return 0;
+  id->key = read_key(keyfile, password, err);
+  ok = id->key && pick_leaf(id, certs, certfile, err);
+  sk_X509_pop_free(certs, X509_free);
+  if (!ok) tls_identity_free(id);
+  return ok;
 }
 
 int tls_identity_use_ctx(SSL_CTX *ctx, const struct tls_identity *id, const char *file,

@@ -1,19 +1,12 @@
 #ifndef TLS_IDENTITY_H
 #define TLS_IDENTITY_H
-/* A server identity: a certificate, the intermediate certificates sent along
-   with it, its private key, and the OCSP response stapled for it. */
+/* A server identity (tls_identity_type.h): loading it from PEM files,
+   installing it, the names it is for. */
 
 #include <openssl/ssl.h>
 #include <libowfat/stralloc.h>
 
-struct tls_ocsp;
-
-struct tls_identity {
-  X509 *cert;
-  STACK_OF(X509) *chain;  /* may be empty, never 0 once loaded */
-  EVP_PKEY *key;
-  struct tls_ocsp *ocsp;  /* the OCSP response to staple (tls_ocsp), or 0 */
-};
+#include "tls_identity_type.h"
 
 /* Reads certfile (certificates, PEM, in either order: the one matching the
    key is the leaf) and the key from keyfile (PEM; may be the same file).

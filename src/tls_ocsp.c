@@ -10,7 +10,6 @@
 
 #include "tls_error.h"
 #include "tls_ocsp.h"
-#include "tls_sni.h"
 
 #define MAX_RESPONSE 65536
 
@@ -139,8 +138,10 @@ int tls_ocsp_refresh(struct tls_identity *id, stralloc *err) {
   return read_response(id->ocsp, id->cert, err) ? 2 : 0;
 }
 
+static tls_ocsp_finder *finder;
+
 static int staple(SSL *ssl, void *arg) {
-  struct tls_identity *id = tls_sni_find(SSL_get_SSL_CTX(ssl), SSL_get_certificate(ssl));
+  struct tls_identity *id = finder(SSL_get_SSL_CTX(ssl), SSL_get_certificate(ssl));
   const struct tls_ocsp *o = id ? id->ocsp : 0;
   unsigned char *copy;
   (void)arg;
@@ -154,7 +155,8 @@ static int staple(SSL *ssl, void *arg) {
   return SSL_TLSEXT_ERR_OK;
 }
 
-void tls_ocsp_setup(SSL_CTX *ctx) {
+void tls_ocsp_setup(SSL_CTX *ctx, tls_ocsp_finder *find) {
+  finder = find;
   SSL_CTX_set_tlsext_status_cb(ctx, staple);
 }
 

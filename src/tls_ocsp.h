@@ -11,7 +11,7 @@
 #include <libowfat/stralloc.h>
 
 #include "file_seen.h"
-#include "tls_identity.h"
+#include "tls_identity_type.h"
 
 struct tls_ocsp {
   char *file;
@@ -27,8 +27,10 @@ struct tls_ocsp {
 int tls_ocsp_load(struct tls_identity *id, const char *file, stralloc *err);
 
 /* Staples the response of the certificate OpenSSL chose, for the
-   identities find knows (tls_sni_find). */
-void tls_ocsp_setup(SSL_CTX *ctx);
+   identities find knows (tls_sni_find; passed in, so that this module
+   and tls_sni, which loads responses, do not include each other). */
+typedef struct tls_identity *tls_ocsp_finder(SSL_CTX *ctx, const X509 *cert);
+void tls_ocsp_setup(SSL_CTX *ctx, tls_ocsp_finder *find);
 
 /* Re-reads id's file if it changed: 1 nothing to do, 2 a new response in
    use, 0 with a reason in err when the new file is bad (the old response

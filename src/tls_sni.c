@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "tls_error.h"
+#include "tls_identity.h"
 #include "tls_ocsp.h"
 #include "tls_sni.h"
 

@@ -15,7 +15,7 @@
 #include <openssl/ssl.h>
 #include <libowfat/stralloc.h>
 
-#include "tls_identity.h"
+#include "tls_identity_type.h"
 
 /* Loads dir (0: none) and hooks the choice into ctx's handshakes. dflt,
    the context's default identity (already in use by ctx), is taken over and

@@ -89,7 +89,7 @@ stop_server
 # ---- -f lockfile
 timeout 10 "$SSLSERVER" -f "$T/no/such/dir/lock" $NODNS 127.0.0.1 0 cat > /dev/null 2>"$T/nolock.err"
 is "$?" 111 "-f with a lock file that cannot be made: exit 111"
-like "$(cat "$T/nolock.err")" "^sslhandle: fatal: unable to open: $T/no/such/dir/lock" \
+like "$(cat "$T/nolock.err")" "^sslhandle: fatal: \\(1[01][01]\\) unable to open: $T/no/such/dir/lock" \
   "-f: the fatal line names the file"
 before=$(started)
 start_server f -v -c 3 -f "$T/lock" $NODNS 127.0.0.1 0 "$PROGS/marker.sh" "$M" cat

@@ -37,7 +37,7 @@ ok "$([ "$(handle_pids "$T/e.log" | wc -l)" -gt "$(wc -l < "$T/served.pids")" ];
 like "$(head -n 1 "$T/e.log")" '^sslhandle: status 0/3/0$' "-v: the start-up status line 0/3/0"
 grep -q '^sslhandle: status 1/3/0$' "$T/e.log"
 ok $? "-v: status 1/3/0 while a connection is served"
-like "$(cat "$T/e.log")" "sslhandle: ok [0-9]+ localhost:127\\.0\\.0\\.1:$PORT :127\\.0\\.0\\.1:[0-9]+" "-v: the ok line"
+like "$(cat "$T/e.log")" "sslhandle: ok [0-9]+ localhost:127\\.0\\.0\\.1:$PORT :127\\.0\\.0\\.1::[0-9]+" "-v: the ok line"
 like "$(cat "$T/e.log")" 'sslhandle: ended by [0-9]+ status 0' "-v: 'ended by PID status 0'"
 stop_server
 _i=0; while [ -n "$(workers)" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done

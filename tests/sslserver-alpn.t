@@ -71,10 +71,10 @@ stop_server
 # bad lists: fatal at start-up
 SRV_ENV="ALPN=h2,,http/1.1" start_server b1 $NODNS 127.0.0.1 0 cat
 is "$PORT" "" "ALPN with an empty name: sslserver does not start"
-like "$(cat "$T/b1.log")" '^sslserver: fatal: bad ALPN list: h2,,http/1\.1: an empty name' "ALPN with an empty name: the reason"
+like "$(cat "$T/b1.log")" '^sslserver: fatal: \(1[01][01]\) bad ALPN list: h2,,http/1\.1: an empty name' "ALPN with an empty name: the reason"
 long=$(printf '%0300d' 0)
 SRV_ENV="ALPN=$long" start_server b2 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/b2.log")" '^sslserver: fatal: bad ALPN list: 0+: a name is over 255 bytes' "ALPN name over 255 bytes: fatal"
+like "$(cat "$T/b2.log")" '^sslserver: fatal: \(1[01][01]\) bad ALPN list: 0+: a name is over 255 bytes' "ALPN name over 255 bytes: fatal"
 SRV_ENV="ALPN=," start_server b3 $NODNS 127.0.0.1 0 cat
 is "$PORT" "" "ALPN=, : sslserver does not start"
 done_testing

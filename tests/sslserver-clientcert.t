@@ -24,14 +24,14 @@ REFUSED='^sslserver: error: \(100\) client certificate refused from: 127\.0\.0\.
 # ---- start-up errors
 timeout 10 "$SSLSERVER" -m $NODNS 127.0.0.1 0 true > /dev/null 2>"$T/nocca.err"
 is "$?" 100 "-m without CCAFILE: exit 100"
-like "$(cat "$T/nocca.err")" '^sslserver: fatal: option -m needs CCAFILE' "-m without CCAFILE: a clear fatal line"
+like "$(cat "$T/nocca.err")" '^sslserver: fatal: \(1[01][01]\) option -m needs CCAFILE' "-m without CCAFILE: a clear fatal line"
 timeout 10 env -u CCAFILE "$SSLSERVER" -z $NODNS 127.0.0.1 0 true > /dev/null 2>"$T/noccaz.err"
 is "$?" 100 "-z without CCAFILE: exit 100"
-like "$(cat "$T/noccaz.err")" '^sslserver: fatal: option -z needs CCAFILE' "-z without CCAFILE: a clear fatal line"
+like "$(cat "$T/noccaz.err")" '^sslserver: fatal: \(1[01][01]\) option -z needs CCAFILE' "-z without CCAFILE: a clear fatal line"
 CCAFILE=$T/nonexistent.pem timeout 10 "$SSLSERVER" -m $NODNS 127.0.0.1 0 true > /dev/null 2>"$T/badcca.err"
 is "$?" 111 "-m with a missing CCAFILE: exit 111"
-like "$(cat "$T/badcca.err")" "unable to load client CA list: $T/nonexistent.pem: No such file" \
-  "-m with a missing CCAFILE: the file and the reason"
+is "$(cat "$T/badcca.err")" "sslserver: error: (111) unable to load client CA list" \
+  "-m with a missing CCAFILE: ucspi-ssl's line"
 CCAFILE=$PKI/garbage.pem timeout 10 "$SSLSERVER" -m $NODNS 127.0.0.1 0 true > /dev/null 2>"$T/garbcca.err"
 is "$?" 111 "-m with a CCAFILE holding no certificate: exit 111"
 
@@ -194,8 +194,8 @@ stop_server
 # log lines carry no raw bytes from a hostile certificate name
 SRV_ENV="CCAFILE=$PKI/ca.pem" start_server odd -v -s -m $NODNS 127.0.0.1 0 $MARKED
 ce odd --cert "$PKI/odd.pem" --key "$PKI/client.key"
-is "$(v odd SSL_CLIENT_S_DN)" "$(printf 'OU=J\303\274rgen,O=Evil \\"Corp\\",CN=Revoked\\, not really+UID=u1')" \
-  "an odd subject in RFC 2253 form (escaped comma and quotes, UTF-8 kept)"
+is "$(v odd SSL_CLIENT_S_DN)" '/UID=u1+CN=Revoked, not really/O=Evil "Corp"/OU=J\xC3\xBCrgen' \
+  "an odd subject in OpenSSL's one-line form (bytes above ASCII as \\xHH)"
 is "$(v odd SSL_CLIENT_S_DN_CN)" "Revoked, not really" "its CN component unescaped"
 is "$(v odd SSL_CLIENT_S_DN_UID)" "u1" "a multi-valued RDN: UID"
 stop_server

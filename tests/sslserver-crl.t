@@ -57,9 +57,9 @@ stop_server
 # start-up errors
 SRV_ENV="CCAFILE=$PKI/ca.pem CRLFILE=$PKI/ca.pem" start_server f1 -m $NODNS 127.0.0.1 0 cat
 is "$PORT" "" "CRLFILE holding no CRL: sslserver does not start"
-like "$(cat "$T/f1.log")" "^sslserver: fatal: unable to load CRL file: $PKI/ca\\.pem: no CRL found" \
+like "$(cat "$T/f1.log")" "^sslserver: fatal: \\(1[01][01]\\) unable to load CRL file: $PKI/ca\\.pem: no CRL found" \
   "CRLFILE holding no CRL: the reason"
 SRV_ENV="CCAFILE=$PKI/ca.pem CRLFILE=$T/nonexistent" start_server f2 -m $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/f2.log")" "^sslserver: fatal: unable to load CRL file: $T/nonexistent: No such file" \
+like "$(cat "$T/f2.log")" "^sslserver: fatal: \\(1[01][01]\\) unable to load CRL file: $T/nonexistent: No such file" \
   "CRLFILE missing: fatal"
 done_testing

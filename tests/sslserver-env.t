@@ -34,7 +34,7 @@ case $cipher in *AES_128*|*AES128*) bits=128 ;; *) bits=256 ;; esac
 is "$(v a SSL_CIPHER_USEKEYSIZE)" "$bits" "SSL_CIPHER_USEKEYSIZE=$bits for $cipher"
 is "$(v a SSL_CIPHER_ALGKEYSIZE)" "$bits" "SSL_CIPHER_ALGKEYSIZE=$bits for $cipher"
 like "$(v a SSL_SESSION_ID)" '^[0-9A-Fa-f]{2,64}$' "SSL_SESSION_ID is hex"
-like "$(v a SSL_VERSION_INTERFACE)" '[0-9]' "SSL_VERSION_INTERFACE names a version"
+is "$(v a SSL_VERSION_INTERFACE)" "ucspi-ssl" "SSL_VERSION_INTERFACE=ucspi-ssl, as ucspi-ssl sets it"
 like "$(v a SSL_VERSION_LIBRARY)" '^OpenSSL 3\.' "SSL_VERSION_LIBRARY names OpenSSL 3"
 is "$(v a SERVER_ONLY_VAR)" "inherited" "the server's own environment is passed on"
 is "$(grep -Ec '^SSL_(CLIENT|SERVER)_' "$T/a.env")" 0 "no certificate variables without -s"

@@ -23,7 +23,7 @@ denied_pid() { wait_grep "$1" '^sslserver: deny ' 50; sed -n 's/^sslserver: deny
 start_server lx -v -H -R -l0 -x "$T/x.cdb" 127.0.0.1 0 "$PROG" "$M" "$PROGS/env.sh"
 tlsc 127.0.0.1 "$PORT" --bind 127.0.0.2 >/dev/null 2>&1
 is "$(denied_pid "$T/lx.log")" "$SPID" "-x with -H -R -l: denied by the listener (its pid in the deny line)"
-like "$(tr "\n" " " < "$T/lx.log")" "sslserver: pid $SPID from 127\\.0\\.0\\.2.*sslserver: deny $SPID 0:127\\.0\\.0\\.1:$PORT :127\\.0\\.0\\.2:[0-9]+.*sslserver: ended by $SPID status 25600" \
+like "$(tr "\n" " " < "$T/lx.log")" "sslserver: pid $SPID from 127\\.0\\.0\\.2.*sslserver: deny $SPID 0:127\\.0\\.0\\.1:$PORT :127\\.0\\.0\\.2::[0-9]+.*sslserver: ended by $SPID status 25600" \
   "-x in the listener: the pid, deny and ended-by lines of a child"
 tlsc 127.0.0.1 "$PORT" --bind 127.0.0.3 > "$T/three.env" 2>/dev/null
 is "$(envval "$T/three.env" RULEVAR)" "three" "-x in the listener: an allow rule's variable reaches the program"

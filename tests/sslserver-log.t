@@ -2,8 +2,9 @@
 # sslserver: log lines on stderr with -v and -V in the shapes of the manual page
 #   sslserver: status n/c/maxconip
 #   sslserver: pid N from IP
-#   sslserver: ok N localhost:localip:localport remotehost:remoteip[:info]:remoteport
-#   sslserver: tls N accept PROTOCOL:CIPHER          (-V only)
+#   sslserver: ok N localhost:localip:localport remotehost:remoteip:info:remoteport
+#   sslserver: tls N accept                          (-v, as ucspi-ssl's)
+#   sslserver: tls N accept PROTOCOL:CIPHER          (-V)
 #   sslserver: ended by N status WSTAT
 # nothing for a good connection by default, nothing at all with -q.
 . "$(dirname "$0")/lib.sh"
@@ -47,9 +48,9 @@ a=$(lineno "$L" '^sslserver: status 1/40/0$'); b=$(lineno "$L" '^sslserver: pid 
 c=$(lineno "$L" '^sslserver: ok '); d=$(lineno "$L" '^sslserver: ended by ')
 ok "$([ "$a" -gt 0 ] && [ "$a" -lt "$b" ] && [ "$b" -lt "$c" ] && [ "$c" -lt "$d" ]; echo $?)" \
   "-v: order status, pid, ok, ended by (lines $a $b $c $d)"
-is "$(count_lines "$L" '^sslserver: tls ')" 0 "-v: no tls line without -V"
+like "$(grep '^sslserver: tls ' "$L")" "^sslserver: tls $pid accept\$" "-v: 'tls PID accept', without protocol and cipher"
 is "$(grep -vc '^sslserver: ' "$L")" 0 "-v: every line starts with 'sslserver: '"
-is "$(grep -c '' "$L")" 6 "-v: six lines for one connection (status, status, pid, ok, ended, status)"
+is "$(grep -c '' "$L")" 7 "-v: seven lines for one connection (status, status, pid, ok, tls, ended, status)"
 stop_server
 
 # --- -V: also the tls line with protocol and cipher, for 1.3 and 1.2

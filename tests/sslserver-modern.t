@@ -105,7 +105,7 @@ bad() {  # bad NAME ENV ERE
   is "$PORT" "" "$2: sslserver does not start"
   like "$(cat "$T/$1.log")" "$3" "$2: the reason on stderr"
 }
-bad bmin "TLSMIN=1.7" '^sslserver: fatal: unknown TLS version in TLSMIN: 1\.7'
-bad bord "TLSMIN=1.3 TLSMAX=1.2" '^sslserver: fatal: TLSMIN is above TLSMAX'
-bad bgrp "TLSGROUPS=X25519:nosuchgroup" '^sslserver: fatal: unable to set key-exchange groups: X25519:nosuchgroup'
+bad bmin "TLSMIN=1.7" '^sslserver: fatal: \(1[01][01]\) unknown TLS version in TLSMIN: 1\.7'
+bad bord "TLSMIN=1.3 TLSMAX=1.2" '^sslserver: fatal: \(1[01][01]\) TLSMIN is above TLSMAX'
+bad bgrp "TLSGROUPS=X25519:nosuchgroup" '^sslserver: fatal: \(1[01][01]\) unable to set key-exchange groups: X25519:nosuchgroup'
 done_testing

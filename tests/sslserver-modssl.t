@@ -1,12 +1,13 @@
 #!/bin/sh
 # sslserver -s: the mod_ssl certificate variables. SSL_SERVER_* for the
 # server's certificate, SSL_CLIENT_* for a verified client certificate (DNs in
-# RFC 2253 form and by component, serial in hex, dates and algorithms as
+# ucspi-ssl's one-line form, RFC 2253 with DNFORMAT=rfc2253, and by
+# component, serial in decimal, dates and algorithms as
 # openssl prints them, PEM), SSL_CLIENT_CERT_CHAIN_n, SSL_CLIENT_VERIFY; -S
 # (the default) sets none; a huge client chain is left out with a log line.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 39
+plan 42
 make_pki
 sh "$HELPERS/pki-clients.sh" "$PKI" || diag "pki-clients.sh failed"
 
@@ -14,6 +15,8 @@ ce() { _nm=$1; shift; tlsc 127.0.0.1 "$PORT" "$@" > "$T/$_nm.env" 2>"$T/$_nm.err
 v() { envval "$T/$1.env" "$2"; }
 # x509 FILE ARGS...: one field as openssl prints it, without its "name=" prefix
 x509() { _f=$1; shift; openssl x509 -in "$_f" -noout "$@" 2>/dev/null | sed 's/^[a-zA-Z]*=//'; }
+# dec HEX: a serial in decimal
+dec() { python3 -c 'import sys; print(int(sys.argv[1], 16))' "$1"; }
 # a prog printing three PEM variables, "--" between them
 VARPROG='printf "%s\n--\n%s\n--\n%s\n" "$SSL_SERVER_CERT" "$SSL_CLIENT_CERT" "$SSL_CLIENT_CERT_CHAIN_0"'
 # part FILE N: the N-th "--"-separated part of a printvars answer
@@ -23,11 +26,11 @@ part() { awk -v n="$2" 'BEGIN{p=1} /^--$/{p++; next} p==n' "$1"; }
 start_server s -s $NODNS 127.0.0.1 0 "$PROGS/env.sh"
 ce s
 is "$(v s SSL_SERVER_M_VERSION)" "3" "SSL_SERVER_M_VERSION=3"
-is "$(v s SSL_SERVER_M_SERIAL)" "$(x509 "$PKI/ec.pem" -serial)" "SSL_SERVER_M_SERIAL as openssl -serial prints it"
-is "$(v s SSL_SERVER_S_DN)" "$(x509 "$PKI/ec.pem" -subject -nameopt RFC2253)" "SSL_SERVER_S_DN in RFC 2253 form"
+is "$(v s SSL_SERVER_M_SERIAL)" "$(dec "$(x509 "$PKI/ec.pem" -serial)")" "SSL_SERVER_M_SERIAL: openssl -serial in decimal"
+is "$(v s SSL_SERVER_S_DN)" "$(x509 "$PKI/ec.pem" -subject -nameopt compat)" "SSL_SERVER_S_DN in OpenSSL's one-line form"
 is "$(v s SSL_SERVER_S_DN_CN)" "localhost" "SSL_SERVER_S_DN_CN"
 is "$(v s SSL_SERVER_S_DN_O)" "ucspi-tls test ec" "SSL_SERVER_S_DN_O"
-is "$(v s SSL_SERVER_I_DN)" "CN=ucspi-tls test CA" "SSL_SERVER_I_DN"
+is "$(v s SSL_SERVER_I_DN)" "/CN=ucspi-tls test CA" "SSL_SERVER_I_DN"
 is "$(v s SSL_SERVER_I_DN_CN)" "ucspi-tls test CA" "SSL_SERVER_I_DN_CN"
 is "$(v s SSL_SERVER_V_START)" "$(x509 "$PKI/ec.pem" -startdate)" "SSL_SERVER_V_START as openssl prints dates"
 is "$(v s SSL_SERVER_V_END)" "$(x509 "$PKI/ec.pem" -enddate)" "SSL_SERVER_V_END"
@@ -56,8 +59,8 @@ SRV_ENV="CCAFILE=$PKI/ca.pem" start_server m -v -s -m $NODNS 127.0.0.1 0 "$PROGS
 ce c --cert "$PKI/client.pem" --key "$PKI/client.key"
 is "$(v c SSL_CLIENT_VERIFY)" "SUCCESS" "SSL_CLIENT_VERIFY=SUCCESS"
 is "$(v c SSL_CLIENT_M_VERSION)" "3" "SSL_CLIENT_M_VERSION"
-is "$(v c SSL_CLIENT_M_SERIAL)" "0ABC01" "SSL_CLIENT_M_SERIAL in upper-case hex"
-is "$(v c SSL_CLIENT_S_DN)" "$(x509 "$PKI/client.pem" -subject -nameopt RFC2253)" "SSL_CLIENT_S_DN in RFC 2253 form"
+is "$(v c SSL_CLIENT_M_SERIAL)" "703489" "SSL_CLIENT_M_SERIAL in decimal (0x0ABC01)"
+is "$(v c SSL_CLIENT_S_DN)" "$(x509 "$PKI/client.pem" -subject -nameopt compat)" "SSL_CLIENT_S_DN in OpenSSL's one-line form"
 is "$(v c SSL_CLIENT_S_DN_C)" "DE" "SSL_CLIENT_S_DN_C"
 is "$(v c SSL_CLIENT_S_DN_OU)" "Mail" "SSL_CLIENT_S_DN_OU: the first OU"
 is "$(v c SSL_CLIENT_S_DN_OU_1)" "Ops" "SSL_CLIENT_S_DN_OU_1: the second OU"
@@ -66,6 +69,14 @@ is "$(v c SSL_CLIENT_S_DN_Email)" "client@client.test" "SSL_CLIENT_S_DN_Email"
 is "$(v c SSL_CLIENT_I_DN_CN)" "ucspi-tls test CA" "SSL_CLIENT_I_DN_CN"
 is "$(v c SSL_CLIENT_V_END)" "$(x509 "$PKI/client.pem" -enddate)" "SSL_CLIENT_V_END"
 is "$(v c SSL_CLIENT_A_KEY)" "id-ecPublicKey" "SSL_CLIENT_A_KEY"
+stop_server
+
+# DNFORMAT=rfc2253: mod_ssl's DN form instead, the rest as before
+SRV_ENV="CCAFILE=$PKI/ca.pem DNFORMAT=rfc2253" start_server r -s -m $NODNS 127.0.0.1 0 "$PROGS/env.sh"
+ce r --cert "$PKI/client.pem" --key "$PKI/client.key"
+is "$(v r SSL_CLIENT_S_DN)" "$(x509 "$PKI/client.pem" -subject -nameopt RFC2253)" "DNFORMAT=rfc2253: SSL_CLIENT_S_DN in RFC 2253 form"
+is "$(v r SSL_SERVER_I_DN)" "CN=ucspi-tls test CA" "DNFORMAT=rfc2253: SSL_SERVER_I_DN too"
+is "$(v r SSL_CLIENT_M_SERIAL)" "703489" "DNFORMAT=rfc2253: the serial stays decimal"
 stop_server
 
 # whole PEM values, and the chain the client sent

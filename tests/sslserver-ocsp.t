@@ -62,12 +62,12 @@ stop_server
 # start-up errors
 SRV_ENV="OCSPFILE=$PKI/rsa.ocsp" start_server f1 $NODNS 127.0.0.1 0 cat
 is "$PORT" "" "OCSPFILE for another certificate: sslserver does not start"
-like "$(cat "$T/f1.log")" "^sslserver: fatal: bad OCSP response: $PKI/rsa\\.ocsp: not about this certificate" \
+like "$(cat "$T/f1.log")" "^sslserver: fatal: \\(1[01][01]\\) bad OCSP response: $PKI/rsa\\.ocsp: not about this certificate" \
   "OCSPFILE for another certificate: the reason"
 SRV_ENV="OCSPFILE=$T/nonexistent" start_server f2 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/f2.log")" "^sslserver: fatal: unable to read OCSP response: $T/nonexistent: No such file" \
+like "$(cat "$T/f2.log")" "^sslserver: fatal: \\(1[01][01]\\) unable to read OCSP response: $T/nonexistent: No such file" \
   "OCSPFILE missing: fatal"
 SRV_ENV="OCSPFILE=$PKI/ca.pem" start_server f3 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/f3.log")" "^sslserver: fatal: bad OCSP response: $PKI/ca\\.pem: not a DER OCSP response" \
+like "$(cat "$T/f3.log")" "^sslserver: fatal: \\(1[01][01]\\) bad OCSP response: $PKI/ca\\.pem: not a DER OCSP response" \
   "OCSPFILE that is no OCSP response: fatal"
 done_testing

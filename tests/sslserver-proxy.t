@@ -108,7 +108,7 @@ is "$(v ra BALVAR)" "<unset>" "-x: the balancer's rule variables do not"
 before=$(pids "$T/rx.log")
 envof rd --v1 TCP4 --src 198.51.100.66
 is "$(grep -c . "$T/rd.env")" 0 "-x: a header naming a denied client is refused (balancer allowed)"
-wait_grep "$T/rx.log" "^sslserver: deny [0-9]+ 0:127\\.0\\.0\\.1:$PORT :198\\.51\\.100\\.66:40000\$" 30
+wait_grep "$T/rx.log" "^sslserver: deny [0-9]+ 0:127\\.0\\.0\\.1:$PORT :198\\.51\\.100\\.66::40000\$" 30
 ok $? "-x: the deny line names the client"
 envof r2 --source 127.0.0.2 --v1 TCP4 --src 203.0.113.8
 is "$(grep -c . "$T/r2.env")" 0 "-x: a header from 127.0.0.2 (no rule for it) is not honoured"

@@ -94,7 +94,7 @@ is "$(subject b1)" "CN = localhost, O = ucspi-tls test rsa" "broken certificate:
 cp "$PKI/rsa.pem" "$T/live/cert.pem"
 printf 'bad\n' > "$T/sni/zz.pem"
 hup 4
-like "$(grep 'reload failed' "$T/r.log" | tail -n 1)" "reload failed: unable to load key: $T/sni/zz\\.pem" \
+like "$(grep 'reload failed' "$T/r.log" | tail -n 1)" "reload failed: unable to load certificate: $T/sni/zz\\.pem" \
   "SIGHUP with a broken CERTDIR file: a warning naming it"
 sc b2 -servername a.example.net
 is "$(subject b2)" "CN = wildcard, O = sni wild" "broken CERTDIR file: the old CERTDIR still served"

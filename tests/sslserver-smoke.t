@@ -48,7 +48,7 @@ _i=0; while ! grep -q '^sslserver: ended by ' "$T/echo.log" && [ $_i -lt 100 ]; 
 log=$(cat "$T/echo.log")
 like "$log" '^sslserver: status 0/40/0' "status line at start"
 like "$log" 'sslserver: pid [0-9]+ from 127\.0\.0\.1' "pid line"
-like "$log" 'sslserver: ok [0-9]+ 0:127\.0\.0\.1:[0-9]+ :127\.0\.0\.1:[0-9]+' "ok line"
+like "$log" 'sslserver: ok [0-9]+ 0:127\.0\.0\.1:[0-9]+ :127\.0\.0\.1::[0-9]+' "ok line"
 like "$log" 'sslserver: ended by [0-9]+ status 0' "ended by ... status 0"
 kill $pid
 
@@ -58,7 +58,7 @@ printf '127.0.0.1:deny\n:allow\n' > "$T/rules.txt"
 start deny -v -H -R -l 0 -y "$T/rules.cdb" 127.0.0.1 0 sh -c 'echo started > "$0"' "$T/started"
 like "$(client 127.0.0.1 "$PORT")" '^error' "a denied client gets no TLS session"
 _i=0; while ! grep -q '^sslserver: ended by ' "$T/deny.log" && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i+1)); done
-like "$(cat "$T/deny.log")" 'sslserver: deny [0-9]+ 0:127\.0\.0\.1:[0-9]+ :127\.0\.0\.1:[0-9]+' "deny line"
+like "$(cat "$T/deny.log")" 'sslserver: deny [0-9]+ 0:127\.0\.0\.1:[0-9]+ :127\.0\.0\.1::[0-9]+' "deny line"
 [ ! -e "$T/started" ]; ok $? "the program never started for the denied client"
 kill $pid
 done_testing

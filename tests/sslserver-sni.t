@@ -100,9 +100,9 @@ stop_server
 
 # bad directories are fatal at start-up
 SRV_ENV="CERTDIR=$T/nonexistent" start_server b1 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/b1.log")" "^sslserver: fatal: unable to read CERTDIR: $T/nonexistent: No such file" \
+like "$(cat "$T/b1.log")" "^sslserver: fatal: \\(1[01][01]\\) unable to read CERTDIR: $T/nonexistent: No such file" \
   "CERTDIR that does not exist: fatal"
 SRV_ENV="CERTDIR=$PKI/badkey" start_server b2 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/b2.log")" "^sslserver: fatal: key does not match certificate: $PKI/badkey/x\\.pem" \
+like "$(cat "$T/b2.log")" "^sslserver: fatal: \\(1[01][01]\\) key does not match certificate: $PKI/badkey/x\\.pem" \
   "CERTDIR with a key that does not match: fatal, naming the file"
 done_testing

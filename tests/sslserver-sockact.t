@@ -132,10 +132,10 @@ bad() {
 }
 bad nl 'exec 3</dev/null; export LISTEN_PID=$$ LISTEN_FDS=1;' $NODNS 127.0.0.1 0 cat
 is "$(cat "$T/nl.rc")" 111 "LISTEN_FDS names /dev/null: exit 111"
-like "$(cat "$T/nl.log")" '^sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not a socket$' \
+like "$(cat "$T/nl.log")" '^sslserver: fatal: \(1[01][01]\) LISTEN_FDS: descriptor 3 is not a listening TCP socket: not a socket$' \
   "... with one line"
 bad cl 'exec 3<&-; export LISTEN_PID=$$ LISTEN_FDS=1;' $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/cl.rc") $(cat "$T/cl.log")" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not open$' \
+like "$(cat "$T/cl.rc") $(cat "$T/cl.log")" '^111 sslserver: fatal: \(111\) LISTEN_FDS: descriptor 3 is not a listening TCP socket: not open$' \
   "LISTEN_FDS=1 with descriptor 3 closed: exit 111, one line"
 # sock3 TYPE NAME: sslserver with a socket of TYPE (tcp, udp) on descriptor 3
 # that does not listen, and LISTEN_PID, LISTEN_FDS for it; "rc stderr"
@@ -149,22 +149,22 @@ os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
 os.execv(sys.argv[2], sys.argv[2:])' "$1" "$SSLSERVER" $NODNS 127.0.0.1 0 cat > /dev/null 2> "$T/$2.log"
   echo "$? $(cat "$T/$2.log")"
 }
-like "$(sock3 tcp nls)" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not listening$' \
+like "$(sock3 tcp nls)" '^111 sslserver: fatal: \(111\) LISTEN_FDS: descriptor 3 is not a listening TCP socket: not listening$' \
   "LISTEN_FDS names a TCP socket that does not listen: exit 111, one line"
-like "$(sock3 udp udp)" '^111 sslserver: fatal: LISTEN_FDS: descriptor 3 is not a listening TCP socket: not a stream socket$' \
+like "$(sock3 udp udp)" '^111 sslserver: fatal: \(111\) LISTEN_FDS: descriptor 3 is not a listening TCP socket: not a stream socket$' \
   "LISTEN_FDS names a UDP socket: exit 111, one line"
 bad nan 'exec 3</dev/null; export LISTEN_PID=$$ LISTEN_FDS=x;' $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/nan.rc") $(cat "$T/nan.log")" '^111 sslserver: fatal: LISTEN_PID is ours but LISTEN_FDS is not a number$' \
+like "$(cat "$T/nan.rc") $(cat "$T/nan.log")" '^111 sslserver: fatal: \(111\) LISTEN_PID is ours but LISTEN_FDS is not a number$' \
   "LISTEN_FDS not a number: exit 111, one line"
 bad two 'exec 3</dev/null 4</dev/null; export LISTEN_PID=$$ LISTEN_FDS=2;' $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/two.rc") $(cat "$T/two.log")" '^100 sslserver: fatal: LISTEN_FDS passes more than one socket' \
+like "$(cat "$T/two.rc") $(cat "$T/two.log")" '^100 sslserver: fatal: \(100\) LISTEN_FDS passes more than one socket' \
   "LISTEN_FDS=2: refused, exit 100, one line"
 is "$(wc -l < "$T/two.log" | tr -d ' ')" 1 "... exactly one line"
 
 # -3 and systemd's socket both want descriptor 3
 python3 "$HELPERS/listenfd.py" --systemd "$SSLSERVER" -3 $NODNS 127.0.0.1 0 cat > /dev/null 2> "$T/k3.log"
 rc=$?
-like "$rc $(cat "$T/k3.log")" '^100 sslserver: fatal: -3 reads the key password from descriptor 3, which holds the socket from LISTEN_FDS' \
+like "$rc $(cat "$T/k3.log")" '^100 sslserver: fatal: \(100\) -3 reads the key password from descriptor 3, which holds the socket from LISTEN_FDS' \
   "-3 with LISTEN_FDS: refused, exit 100, one line"
 
 # LISTEN_PID of another process: ignored, binds as usual, removed all the same

@@ -89,9 +89,9 @@ stop_server
 # bad files at start-up
 printf 'x' > "$T/short"
 SRV_ENV="TICKETKEYFILE=$T/short" start_server f1 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/f1.log")" '^sslserver: fatal: bad TICKETKEYFILE: .*/short: not one or more keys of 80 bytes' \
+like "$(cat "$T/f1.log")" '^sslserver: fatal: \(1[01][01]\) bad TICKETKEYFILE: .*/short: not one or more keys of 80 bytes' \
   "TICKETKEYFILE of the wrong size: fatal at start-up"
 SRV_ENV="TICKETKEYFILE=$T/nonexistent" start_server f2 $NODNS 127.0.0.1 0 cat
-like "$(cat "$T/f2.log")" '^sslserver: fatal: unable to read TICKETKEYFILE: .*/nonexistent: No such file' \
+like "$(cat "$T/f2.log")" '^sslserver: fatal: \(1[01][01]\) unable to read TICKETKEYFILE: .*/nonexistent: No such file' \
   "TICKETKEYFILE missing: fatal at start-up"
 done_testing

@@ -91,7 +91,7 @@ wait_grep "$T/m.log" '^sslwrap: error: \(100\) client certificate refused from: 
 ok $? "-m, no client certificate: the refusal line"
 wait_grep "$T/m.log" '^tcpserver: end [0-9]+ status 25600$' 50
 ok $? "-m, refused: sslwrap exits 100"
-like "$(cat "$T/m.log")" "sslwrap: ok [0-9]+ 0:127\\.0\\.0\\.1:$PORT :127\\.0\\.0\\.1:[0-9]+" "-v: the ok line"
+like "$(cat "$T/m.log")" "sslwrap: ok [0-9]+ 0:127\\.0\\.0\\.1:$PORT :127\\.0\\.0\\.1::[0-9]+" "-v: the ok line"
 like "$(cat "$T/m.log")" 'sslwrap: tls [0-9]+ accept TLSv1\.[23]:' "-V: the tls line"
 stop_server
 start_server x -v -HRl0 127.0.0.1 0 "$WRAP" -HRl0 "$PROGS/exit.sh" 3

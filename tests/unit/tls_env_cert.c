@@ -1,4 +1,5 @@
-/* tls_env_cert: mod_ssl's certificate variables from a certificate made here. */
+/* tls_env_cert: the certificate variables (ucspi-ssl's formats, mod_ssl's
+   names) from a certificate made here. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,7 @@ int main(void) {
   size_t i;
   int nuls = 0, names = 0;
 
-  tap_plan(44);
+  tap_plan(47);
   if (!key) {
     printf("Bail out! no key\n");
     return 1;
@@ -108,11 +109,12 @@ int main(void) {
   x = make(key, 2, "0123ABCDEF");
   tap_ok(tls_env_cert(&env, "SSL_CLIENT_", x), "tls_env_cert succeeds");
   is("SSL_CLIENT_M_VERSION", "3");
-  is("SSL_CLIENT_M_SERIAL", "0123ABCDEF");
+  is("SSL_CLIENT_M_SERIAL", "4893429231"); /* 0x0123ABCDEF, in decimal */
   is("SSL_CLIENT_S_DN",
-     "emailAddress=jm@example.org,UID=jm42,description=line1\\0Aline2,SN=M\xc3\xbcller,"
-     "GN=J\xc3\xbcrgen,initials=JM,title=Postmaster,CN=J\xc3\xbcrgen M\xc3\xbcller,"
-     "OU=Night shift,OU=Ops,OU=Mail,O=Example\\, Inc.,L=Kreuzberg,ST=Berlin,C=DE");
+     "/C=DE/ST=Berlin/L=Kreuzberg/O=Example, Inc./OU=Mail/OU=Ops/OU=Night shift"
+     "/CN=J\\xC3\\xBCrgen M\\xC3\\xBCller/title=Postmaster/initials=JM/GN=J\\xC3\\xBCrgen"
+     "/SN=M\\xC3\\xBCller/description=line1\\x0Aline2/UID=jm42"
+     "/emailAddress=jm@example.org");
   is("SSL_CLIENT_S_DN_C", "DE");
   is("SSL_CLIENT_S_DN_ST", "Berlin");
   is("SSL_CLIENT_S_DN_L", "Kreuzberg");
@@ -130,7 +132,7 @@ int main(void) {
   is("SSL_CLIENT_S_DN_D", "line1\\0Aline2");
   is("SSL_CLIENT_S_DN_UID", "jm42");
   is("SSL_CLIENT_S_DN_Email", "jm@example.org");
-  is("SSL_CLIENT_I_DN", "CN=Test Root,O=Test CA,C=DE");
+  is("SSL_CLIENT_I_DN", "/C=DE/O=Test CA/CN=Test Root");
   is("SSL_CLIENT_I_DN_C", "DE");
   is("SSL_CLIENT_I_DN_O", "Test CA");
   is("SSL_CLIENT_I_DN_CN", "Test Root");
@@ -152,9 +154,20 @@ int main(void) {
   y = make(key, 0, "80FF");
   tap_ok(tls_env_cert(&env, "SSL_SERVER_", y), "tls_env_cert for SSL_SERVER_");
   is("SSL_SERVER_M_VERSION", "1");
-  is("SSL_SERVER_M_SERIAL", "80FF");
+  is("SSL_SERVER_M_SERIAL", "33023");
   is("SSL_SERVER_S_DN_OU_1", "Ops");
   is("SSL_CLIENT_S_DN", 0);
+
+  /* DNFORMAT=rfc2253: mod_ssl's form, UTF-8 kept */
+  env.len = 0;
+  setenv("DNFORMAT", "rfc2253", 1);
+  tap_ok(tls_env_cert(&env, "SSL_CLIENT_", x), "tls_env_cert with DNFORMAT=rfc2253");
+  is("SSL_CLIENT_S_DN",
+     "emailAddress=jm@example.org,UID=jm42,description=line1\\0Aline2,"
+     "SN=M\xc3\xbcller,GN=J\xc3\xbcrgen,initials=JM,title=Postmaster,CN=J\xc3\xbcrgen M\xc3\xbcller,"
+     "OU=Night shift,OU=Ops,OU=Mail,O=Example\\, Inc.,L=Kreuzberg,ST=Berlin,C=DE");
+  is("SSL_CLIENT_I_DN", "CN=Test Root,O=Test CA,C=DE");
+  unsetenv("DNFORMAT");
 
   /* the chain: the leaf is skipped, the rest numbered from 0 */
   env.len = 0;
