@@ -32,6 +32,7 @@
 #include <libowfat/socket.h>
 #include <libowfat/stralloc.h>
 
+#include "client_msg.h"
 #include "conn_env.h"
 #include "host_lookup.h"
 #include "ip_address.h"
@@ -97,23 +98,38 @@ static void conn_timeouts(const char *s) {
 /* an empty value means unset, as in ucspi-ssl */
 static const char *nonempty(const char *s) { return s && *s ? s : 0; }
 
-/* a password ends at a NUL or at the end of input; a final newline (from
-   echo or an editor) is not part of it */
-static void read_password(int fd, const char *what, stralloc *pw) {
+/* A password ends at a NUL or at the end of input; a final newline (from
+   echo or an editor) is not part of it. 1, 0 for a read error, -1 when
+   too long. */
+static int read_password(int fd, stralloc *pw) {
   char buf[512];
   for (;;) {
     ssize_t r = read(fd, buf, sizeof buf);
     char *nul;
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) log_fatal_sys(111, "unable to read key password from ", what, (char *)0);
+    if (r < 0) return 0;
     if (r == 0) break;
     nul = memchr(buf, 0, (size_t)r);
     if (!stralloc_catb(pw, buf, nul ? (size_t)(nul - buf) : (size_t)r)) log_nomem();
     if (nul) break;
-    if (pw->len > 4096) log_fatal(111, "key password too long", (char *)0);
+    if (pw->len > 4096) return -1;
   }
   if (pw->len && pw->s[pw->len - 1] == '\n') --pw->len;
   if (!stralloc_0(pw)) log_nomem();
+  return 1;
+}
+
+/* -3 (file 0) or -K file, with ucspi-ssl's lines when it fails */
+static void password_from(const char *file, stralloc *pw) {
+  int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : 3;
+  int r = fd == -1 ? 0 : read_password(fd, pw);
+  const char *why = client_msg_why(strerror(errno));
+  if (fd != -1) close(fd);
+  if (r == 1) return;
+  if (r == -1) client_msg("error", 111, "password too long", (char *)0);
+  else if (file) client_msg("error", 111, "unable to read password from: ", file, why, (char *)0);
+  else client_msg("error", 111, "unable to read password from FD3", why, (char *)0);
+  _exit(111);
 }
 
 /* fds 0, 1 and 2 must be taken, or pipes and sockets would land there */
@@ -127,7 +143,7 @@ static void hold_std_fds(void) {
    the spawn clobbers a source of another. */
 static int high(int fd) {
   int h = fcntl(fd, F_DUPFD_CLOEXEC, 10);
-  if (h == -1) log_fatal_sys(111, "unable to move descriptor", (char *)0);
+  if (h == -1) client_msg_fatal("unable to move descriptor", 0);
   close(fd);
   return h;
 }
@@ -160,7 +176,7 @@ static pid_t spawn_program(const struct fdmap *map, int n) {
   posix_spawnattr_destroy(&attr);
   if (e) {
     errno = e;
-    log_fatal_sys(111, "unable to run: ", prog[0], (char *)0);
+    client_msg_fatal("unable to run: ", prog[0]);
   }
   return pid;
 }
@@ -182,42 +198,52 @@ static int wantocsp;
 static SSL *new_ssl(SSL_CTX *ctx, int s, const char *host) {
   char ip[16];
   SSL *ssl = SSL_new(ctx);
-  if (!ssl || SSL_set_fd(ssl, s) != 1) log_fatal(111, "unable to create TLS instance", (char *)0);
+  errno = 0;
+  if (!ssl || SSL_set_fd(ssl, s) != 1) client_msg_fatal("unable to create TLS instance", 0);
   /* SNI carries names only, never addresses (RFC 6066) */
   if (flagsni && !ip_address_scan(host, ip, 0))
     if (SSL_set_tlsext_host_name(ssl, host) != 1)
-      log_fatal(111, "unable to set TLS SNI extension for hostname: ", host, (char *)0);
+      client_msg_fatal("unable to set TLS SNI extensions for hostname: ", host);
   tls_client_verify_setup(ssl, flagverify, flagname ? host : 0);
   if (sessionfile) tls_client_session_offer(ssl, sessionfile);
   return ssl;
 }
 
 /* Handshake and verification. Returns 0, or the exit code (110 or 111)
-   after logging why. */
+   after saying why as ucspi-ssl does. */
 static int start_tls(SSL *ssl, int s, const struct conn *c, const char *host) {
   const char *reason, *why;
+  char name[256];
   int ok;
 
   fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
   ok = tls_client_handshake(ssl, s, timeout1 + timeout2, &reason);
   switch (tls_client_verify_result(ssl, &why)) {
+    case TLS_CLIENT_NO_CERT:
+      client_msg("error", 110, "no server certificate", (char *)0);
+      return 110;
     case TLS_CLIENT_UNTRUSTED:
-      log_error("missing credentials (CA) or unable to validate server certificate: ", why,
-                (char *)0);
+      client_msg("error", 110, "missing credentials (CA) or unable to validate server certificate",
+                 client_msg_why(why), (char *)0);
       return 110;
     case TLS_CLIENT_WRONG_HOST:
-      log_error("server hostname does not match certificate: ", host, (char *)0);
+      tls_client_cert_name(ssl, name, sizeof name);
+      client_msg("error", 110, "server hostname does not match certificate: ", host, " <=> ", name,
+                 (char *)0);
       return 110;
     case TLS_CLIENT_VERIFIED:
       break;
   }
   if (!ok) {
-    log_error("unable to TLS connect to: ", c->remoteipstr, " port: ", c->remoteportstr, ": ",
-              reason, (char *)0);
+    client_msg("fatal", 111, "unable to TLS connect", client_msg_why(reason), (char *)0);
     return 111;
   }
-  log_status("tls connected to: ", c->remoteipstr, " port: ", c->remoteportstr, " ",
-             SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl), (char *)0);
+  /* -v: ucspi-ssl's line; -vv adds protocol and cipher, as sslserver -V */
+  if (log_verbosity >= 3)
+    log_status("tls connected to: ", c->remoteipstr, " port: ", c->remoteportstr, " ",
+               SSL_get_version(ssl), ":", SSL_get_cipher_name(ssl), (char *)0);
+  else
+    log_status("tls connected to: ", c->remoteipstr, " port: ", c->remoteportstr, (char *)0);
   return 0;
 }
 
@@ -235,8 +261,9 @@ static _Noreturn void relay_and_exit(SSL *ssl, int s, int to_prog, int from_prog
   relay.from_prog = from_prog;
   relay.idle = progtimeout ? progtimeout : 1;
   rr = tls_relay_run(&relay, &reason);
-  if (rr == TLS_RELAY_ERROR) log_error("unable to speak TLS: ", reason, (char *)0);
-  if (rr == TLS_RELAY_IDLE) log_error("unable to speak TLS: ", reason, (char *)0);
+  /* ucspi-ssl's line and code, and its exit 111 */
+  if (rr == TLS_RELAY_ERROR || rr == TLS_RELAY_IDLE)
+    client_msg("drop", 110, "unable to speak TLS", client_msg_why(reason), (char *)0);
   /* a reset is the end of the data: the program sees EOF and EPIPE */
   if (rr == TLS_RELAY_IDLE || rr == TLS_RELAY_ERROR) kill(child, SIGTERM);
   close(s);
@@ -266,7 +293,7 @@ static _Noreturn void run_tls_first(SSL *ssl, int s, const struct conn *c, const
   }
   if (flagsslenv) set_tls_env(ssl);
   if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1)
-    log_fatal_sys(111, "unable to create pipe", (char *)0);
+    client_msg_fatal("unable to create pipe", 0);
   in[0] = high(in[0]);
   out[1] = high(out[1]);
   map[0].from = in[0];
@@ -289,9 +316,9 @@ static _Noreturn void run_plain_first(SSL *ssl, int s, const struct conn *c, con
   ssize_t r;
 
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) == -1)
-    log_fatal_sys(111, "unable to create control socket", (char *)0);
+    client_msg_fatal("unable to create control socket", 0);
   if (pipe2(rd, O_CLOEXEC) == -1 || pipe2(wr, O_CLOEXEC) == -1)
-    log_fatal_sys(111, "unable to create pipe", (char *)0);
+    client_msg_fatal("unable to create pipe", 0);
   ctl[1] = high(ctl[1]);
   rd[0] = high(rd[0]);
   wr[1] = high(wr[1]);
@@ -356,7 +383,8 @@ static _Noreturn void run_plain_first(SSL *ssl, int s, const struct conn *c, con
 /* ----------------------------------------------------------------- main */
 
 int main(int argc, char **argv) {
-  static stralloc password, err, addrs, localsa, remotesa, infosa;
+  static stralloc password, addrs, localsa, remotesa, infosa;
+  static struct tls_client_failure failure;
   struct tls_client_config tc;
   struct tls_client_local local;
   struct sockaddr_storage ss;
@@ -390,7 +418,7 @@ int main(int argc, char **argv) {
       case 'D': flagnodelay = 1; break;
       case 'q': log_verbosity = 0; break;
       case 'Q': log_verbosity = 1; break;
-      case 'v': log_verbosity = 2; break;
+      case 'v': log_verbosity = log_verbosity >= 2 ? 3 : 2; break; /* -vv: more */
       case 'e': flagtcpenv = 1; break;
       case 'E': flagtcpenv = 0; break;
       case 's': flagsslenv = 1; break;
@@ -452,36 +480,38 @@ int main(int argc, char **argv) {
   sigaction(SIGPIPE, &sa, 0);
 
   port = tls_client_port(argv[1]);
-  if (flag3) {
-    read_password(3, "descriptor 3", &password);
-    close(3);
-  } else if (keypassfile) {
-    int fd = open(keypassfile, O_RDONLY | O_CLOEXEC);
-    if (fd == -1) log_fatal_sys(111, "unable to read key password from ", keypassfile, (char *)0);
-    read_password(fd, keypassfile, &password);
-    close(fd);
-  }
+  if (flag3) password_from(0, &password);
+  else if (keypassfile) password_from(keypassfile, &password);
   tc.password = password.s;
   if (ifname) {
     local.scope = socket_getifidx(ifname);
-    if (!local.scope) log_fatal(111, "unknown interface: ", ifname, (char *)0);
+    if (!local.scope) {
+      errno = 0;
+      client_msg_fatal("unknown interface: ", ifname);
+    }
   }
 
   /* the TLS context first: a bad certificate or CA file costs no connection */
-  ctx = tls_client_context(&tc, &err);
+  ctx = tls_client_context(&tc, &failure);
   if (password.s) OPENSSL_cleanse(password.s, password.a);
-  if (!ctx) log_fatal(111, err.s, (char *)0);
+  if (!ctx) {
+    client_msg(failure.kind, 111, failure.line.s, client_msg_why(failure.detail.s), (char *)0);
+    _exit(111);
+  }
 
   if (!tls_client_resolve(&addrs, host, family, &scope)) {
-    if (errno) log_fatal_sys(111, "no IP address for: ", host, (char *)0);
-    log_fatal(111, "no IP address for: ", host, (char *)0);
+    client_msg("error", 111, "No IP address for: ", host,
+               client_msg_why(errno ? strerror(errno) : 0), (char *)0);
+    _exit(111);
   }
   if (scope && !local.scope) local.scope = scope;
   s = tls_client_connect(&addrs, port, &local, timeout1, timeout2, failed);
   if (s == -1) {
     ip_address_fmt(failedstr, failed);
     portstr[fmt_ulong(portstr, port)] = 0;
-    log_fatal_sys(111, "unable to connect to: ", failedstr, " port: ", portstr, (char *)0);
+    client_msg("drop", 110, "unable to connect to: ", failedstr, " port: ", portstr,
+               client_msg_why(strerror(errno)), (char *)0);
+    _exit(110);
   }
   s = high(s);
   if (flagnodelay) {
@@ -493,14 +523,15 @@ int main(int argc, char **argv) {
   memset(&c, 0, sizeof c);
   sslen = sizeof ss;
   if (getsockname(s, (struct sockaddr *)&ss, &sslen) == -1)
-    log_fatal_sys(111, "unable to get local address", (char *)0);
+    client_msg_fatal("unable to get local address", 0);
   ip_address_from_sockaddr(&ss, c.localip, &c.localport, 0);
   sslen = sizeof ss;
   if (getpeername(s, (struct sockaddr *)&ss, &sslen) == -1)
-    log_fatal_sys(111, "unable to get remote address", (char *)0);
+    client_msg_fatal("unable to get remote address", 0);
   ip_address_from_sockaddr(&ss, c.remoteip, &c.remoteport, &c.scope);
   conn_format(&c);
-  log_status("connected to: ", c.remoteipstr, " port: ", c.remoteportstr, (char *)0);
+  if (log_verbosity >= 3) /* -vv: ours, before the handshake */
+    log_status("connected to: ", c.remoteipstr, " port: ", c.remoteportstr, (char *)0);
   if (localname) c.localhost = localname;
   else if (host_lookup_name(&localsa, c.localip)) c.localhost = localsa.s;
   if (flagremotehost && host_lookup_name(&remotesa, c.remoteip)) c.remotehost = remotesa.s;

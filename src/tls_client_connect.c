@@ -12,6 +12,7 @@
 #include <libowfat/fmt.h>
 #include <libowfat/scan.h>
 
+#include "client_msg.h"
 #include "ip_address.h"
 #include "log.h"
 #include "tls_client_connect.h"
@@ -25,7 +26,11 @@ uint16 tls_client_port(const char *s) {
   struct servent *se;
   if (n && !s[n] && u <= 65535) return (uint16)u;
   se = getservbyname(s, "tcp");
-  if (!se) log_fatal(111, "unable to figure out port number for: ", s, (char *)0);
+  /* ucspi-ssl's sslclient says it without a colon */
+  if (!se) {
+    errno = 0;
+    client_msg_fatal("unable to figure out port number for ", s);
+  }
   return ntohs((uint16_t)se->s_port);
 }
 
@@ -121,7 +126,7 @@ static int new_socket(const char ip[16], const struct tls_client_local *local) {
   char lip[16];
   int v4 = ip_address_is4(ip);
   int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd == -1) log_fatal_sys(111, "unable to create socket", (char *)0);
+  if (fd == -1) client_msg_fatal("unable to create socket", 0);
   if (local->haveip || local->port) {
     char num[FMT_ULONG];
     memset(lip, 0, 16);
@@ -139,7 +144,7 @@ static int new_socket(const char ip[16], const struct tls_client_local *local) {
     len = ip_address_to_sockaddr(&ss, lip, local->port, local->scope);
     num[fmt_ulong(num, local->port)] = 0;
     if (bind(fd, (struct sockaddr *)&ss, len) == -1)
-      log_fatal_sys(111, "unable to bind to socket for local port: ", num, (char *)0);
+      client_msg_fatal("unable to bind to socket for local port: ", num);
   }
   return fd;
 }
@@ -170,10 +175,25 @@ static int pass(const stralloc *list, uint16 port, const struct tls_client_local
   return -1;
 }
 
+/* -i of one family and only addresses of the other: ucspi-ssl's bind
+   failure (with a mixed list, the addresses of -i's family are tried) */
+static void check_family(const stralloc *addrs, const struct tls_client_local *local) {
+  char num[FMT_ULONG];
+  size_t i;
+  if (!local->haveip) return;
+  for (i = 0; i + 16 <= addrs->len; i += 16)
+    if (ip_address_is4(addrs->s + i) == ip_address_is4(local->ip)) return;
+  num[fmt_ulong(num, local->port)] = 0;
+  errno = EAFNOSUPPORT;
+  client_msg_fatal("unable to bind to socket for local port: ", num);
+}
+
 int tls_client_connect(const stralloc *addrs, uint16 port, const struct tls_client_local *local,
                        unsigned long timeout1, unsigned long timeout2, char failed[16]) {
   static stralloc again;
   int fd, saved = ECONNREFUSED;
+
+  check_family(addrs, local);
 
   if (addrs->len == 16) {
     timeout1 += timeout2;

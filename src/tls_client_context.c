@@ -11,7 +11,8 @@
 #include "tls_client_session.h"
 #include "tls_versions.h"
 
-static void fail(stralloc *err, const char *what, const char *file);
+static void fail(struct tls_client_failure *f, const char *line, const char *file);
+static void fail_own(struct tls_client_failure *f, const char *what, const char *value);
 
 static const char *env(const char *name) {
   const char *s = getenv(name);
@@ -46,34 +47,34 @@ static int use_alpn(SSL_CTX *ctx, const char *list) {
   return SSL_CTX_set_alpn_protos(ctx, wire, (unsigned int)n) == 0; /* 0 is success here */
 }
 
-/* the environment's settings; 0 with a reason in err */
-static int use_env(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *err) {
+/* the environment's settings; 0 with f filled */
+static int use_env(SSL_CTX *ctx, const struct tls_client_config *c, struct tls_client_failure *f) {
   int lo = TLS1_2_VERSION, hi = 0;
   if (c->minversion && !(lo = tls_version_parse(c->minversion))) {
     errno = EINVAL;
-    fail(err, "unknown TLS version in TLSMIN: ", c->minversion);
+    fail_own(f, "unknown TLS version in TLSMIN: ", c->minversion);
     return 0;
   }
   if (c->maxversion && !(hi = tls_version_parse(c->maxversion))) {
     errno = EINVAL;
-    fail(err, "unknown TLS version in TLSMAX: ", c->maxversion);
+    fail_own(f, "unknown TLS version in TLSMAX: ", c->maxversion);
     return 0;
   }
   if (SSL_CTX_set_min_proto_version(ctx, lo) != 1 || SSL_CTX_set_max_proto_version(ctx, hi) != 1) {
-    fail(err, "unable to set TLS versions: ", c->minversion ? c->minversion : c->maxversion);
+    fail_own(f, "unable to set TLS versions: ", c->minversion ? c->minversion : c->maxversion);
     return 0;
   }
   if (c->ciphersuites && SSL_CTX_set_ciphersuites(ctx, c->ciphersuites) != 1) {
-    fail(err, "unable to set TLS 1.3 cipher suites: ", c->ciphersuites);
+    fail_own(f, "unable to set TLS 1.3 cipher suites: ", c->ciphersuites);
     return 0;
   }
   if (c->groups && SSL_CTX_set1_groups_list(ctx, c->groups) != 1) {
-    fail(err, "unable to set key-exchange groups: ", c->groups);
+    fail_own(f, "unable to set key-exchange groups: ", c->groups);
     return 0;
   }
   if (c->alpn && !use_alpn(ctx, c->alpn)) {
     errno = EINVAL;
-    fail(err, "bad ALPN list: ", c->alpn);
+    fail_own(f, "bad ALPN list: ", c->alpn);
     return 0;
   }
   if (c->sessionfile) tls_client_session_save_to(ctx, c->sessionfile);
@@ -81,13 +82,28 @@ static int use_env(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *er
   return 1;
 }
 
-/* "what: file: reason" (what ends in ": "), the reason from OpenSSL's
-   queue (a system error in it says more than OpenSSL's "system lib") or
-   errno */
-static void fail(stralloc *err, const char *what, const char *file) {
-  const char *reason = tls_error_queue_reason(0);
-  if (!reason) reason = errno ? strerror(errno) : "unknown error";
-  tls_error_set(err, what, file, reason);
+/* the reason from OpenSSL's queue (a system error in it says more than
+   OpenSSL's "system lib"), else errno's */
+static const char *reason(void) {
+  const char *r = tls_error_queue_reason(0);
+  if (!r) r = errno ? strerror(errno) : "unknown error";
+  return r;
+}
+
+/* one of ucspi-ssl's lines; "file: reason" as the detail */
+static void fail(struct tls_client_failure *f, const char *line, const char *file) {
+  f->kind = "error";
+  stralloc_copys(&f->line, line);
+  stralloc_0(&f->line);
+  tls_error_set(&f->detail, "", file, reason());
+}
+
+/* a line of ours (ucspi-ssl has none): "what value: reason" */
+static void fail_own(struct tls_client_failure *f, const char *what, const char *value) {
+  f->kind = "error";
+  tls_error_set(&f->line, what, value, reason());
+  stralloc_copys(&f->detail, "");
+  stralloc_0(&f->detail);
 }
 
 /* -z may name TLS 1.2 ciphers and TLS 1.3 suites (TLS_...) together; each
@@ -113,32 +129,34 @@ static int use_ciphers(SSL_CTX *ctx, const char *ciphers) {
   return ok;
 }
 
-static int use_certificate(SSL_CTX *ctx, const struct tls_client_config *c, stralloc *err) {
+static int use_certificate(SSL_CTX *ctx, const struct tls_client_config *c,
+                           struct tls_client_failure *f) {
   const char *keyfile = c->keyfile ? c->keyfile : c->certfile;
   errno = 0;
   if (SSL_CTX_use_certificate_chain_file(ctx, c->certfile) != 1) {
-    fail(err, "unable to load certificate: ", c->certfile);
+    fail(f, "unable to load certificate", c->certfile);
     return 0;
   }
   SSL_CTX_set_default_passwd_cb(ctx, tls_identity_password_cb);
   SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)c->password);
   errno = 0;
   if (SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) != 1) {
-    fail(err, "unable to load key pair: ", keyfile);
+    fail(f, "unable to load key pair", keyfile);
     return 0;
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    fail(err, "key does not match certificate: ", c->certfile);
+    fail(f, "key does not match certificate", c->certfile);
     return 0;
   }
   return 1;
 }
 
-SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err) {
+SSL_CTX *tls_client_context(const struct tls_client_config *c, struct tls_client_failure *f) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
   if (!ctx) {
-    fail(err, "unable to create TLS context: ", 0);
+    fail(f, "unable to create TLS context", 0);
+    f->kind = "fatal";
     return 0;
   }
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -153,21 +171,21 @@ SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err) {
     errno = 0;
     if (c->cafile || c->cadir) {
       if (SSL_CTX_load_verify_locations(ctx, c->cafile, c->cadir) != 1) {
-        fail(err, "unable to load CA list: ", c->cafile ? c->cafile : c->cadir);
+        fail(f, "unable to load CA list", c->cafile ? c->cafile : c->cadir);
         goto bad;
       }
     } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-      fail(err, "unable to load the system's CA list: ", 0);
+      fail(f, "unable to load CA list", 0);
       goto bad;
     }
   }
-  if (c->certfile && !use_certificate(ctx, c, err)) goto bad;
+  if (c->certfile && !use_certificate(ctx, c, f)) goto bad;
   errno = 0;
   if (c->ciphers && !use_ciphers(ctx, c->ciphers)) {
-    fail(err, "unable to set cipher list: ", c->ciphers);
+    fail(f, "unable to set cipher list", c->ciphers);
     goto bad;
   }
-  if (!use_env(ctx, c, err)) goto bad;
+  if (!use_env(ctx, c, f)) goto bad;
   ERR_clear_error();
   return ctx;
 bad:

@@ -31,7 +31,17 @@ struct tls_client_config {
    TLSGROUPS, ALPN, SESSIONFILE, OCSPSTATUS. */
 void tls_client_config_from_env(struct tls_client_config *c);
 
-/* Builds the context; 0 with a one-line reason in err on failure. */
-SSL_CTX *tls_client_context(const struct tls_client_config *c, stralloc *err);
+/* Why the context could not be built: kind ("fatal" or "error") and line
+   as ucspi-ssl's sslclient says it ("unable to load certificate"), and in
+   detail what it does not say (the file and the reason); for a setting
+   ucspi-ssl does not have (TLSMIN, ALPN, ...), a line of ours that says it
+   all, and no detail. */
+struct tls_client_failure {
+  const char *kind;
+  stralloc line, detail;
+};
+
+/* Builds the context; 0 with f filled on failure. */
+SSL_CTX *tls_client_context(const struct tls_client_config *c, struct tls_client_failure *f);
 
 #endif

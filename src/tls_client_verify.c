@@ -56,9 +56,51 @@ enum tls_client_verdict tls_client_verify_result(SSL *ssl, const char **reason) 
     *reason = X509_verify_cert_error_string(v);
     return TLS_CLIENT_UNTRUSTED;
   }
-  if (SSL_is_init_finished(ssl) && !SSL_get0_peer_certificate(ssl)) {
-    *reason = "no server certificate";
-    return TLS_CLIENT_UNTRUSTED;
-  }
+  if (SSL_is_init_finished(ssl) && !SSL_get0_peer_certificate(ssl)) return TLS_CLIENT_NO_CERT;
   return TLS_CLIENT_VERIFIED;
+}
+
+/* The server's own certificate, also after a handshake that verification
+   ended (OpenSSL then keeps the chain the server sent, its own first). */
+static X509 *server_cert(SSL *ssl) {
+  STACK_OF(X509) *chain;
+  X509 *cert = SSL_get0_peer_certificate(ssl);
+  if (cert) return cert;
+  chain = SSL_get_peer_cert_chain(ssl);
+  return chain && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : 0;
+}
+
+/* text as a log line may carry it: no control characters */
+static void copy_clean(char *buf, size_t size, const unsigned char *s, size_t n) {
+  size_t i;
+  if (n > size - 1) n = size - 1;
+  for (i = 0; i < n; ++i) buf[i] = s[i] < 32 || s[i] == 127 ? '?' : (char)s[i];
+  buf[n] = 0;
+}
+
+void tls_client_cert_name(SSL *ssl, char *buf, size_t size) {
+  X509 *cert = server_cert(ssl);
+  GENERAL_NAMES *sans;
+  int i, dns = 0;
+
+  buf[0] = 0;
+  if (!cert) return;
+  sans = X509_get_ext_d2i(cert, NID_subject_alt_name, 0, 0);
+  for (i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME *gn = sk_GENERAL_NAME_value(sans, i);
+    const unsigned char *d;
+    int n;
+    if (gn->type != GEN_DNS || ASN1_STRING_type(gn->d.dNSName) != V_ASN1_IA5STRING) continue;
+    d = ASN1_STRING_get0_data(gn->d.dNSName);
+    n = ASN1_STRING_length(gn->d.dNSName);
+    if (n < 0 || memchr(d, 0, (size_t)n)) continue;
+    copy_clean(buf, size, d, (size_t)n);
+    dns = 1;
+  }
+  GENERAL_NAMES_free(sans);
+  if (!dns) {
+    char cn[256];
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+    if (n > 0) copy_clean(buf, size, (const unsigned char *)cn, strlen(cn));
+  }
 }

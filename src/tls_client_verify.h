@@ -22,10 +22,17 @@ enum tls_client_verdict {
   TLS_CLIENT_VERIFIED = 0,  /* or nothing was asked for */
   TLS_CLIENT_UNTRUSTED,     /* no certificate, or its chain did not verify */
   TLS_CLIENT_WRONG_HOST,    /* a trusted certificate for another name */
+  TLS_CLIENT_NO_CERT,       /* the handshake ended without a certificate */
 };
 
 /* After the handshake (also a failed one): what verification found, and
    OpenSSL's reason for an untrusted chain in reason. */
 enum tls_client_verdict tls_client_verify_result(SSL *ssl, const char **reason);
+
+/* The name ucspi-ssl's sslclient names for a certificate of another host:
+   the last DNS entry of its subjectAltName, or when it has none the
+   subject's CN; "" when there is no certificate. Control characters
+   become '?'. */
+void tls_client_cert_name(SSL *ssl, char *buf, size_t size);
 
 #endif

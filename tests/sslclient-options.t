@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 46
+plan 47
 make_client_pki
 CA="-a $PKI/ca.pem"
 
@@ -22,18 +22,18 @@ like "$out" '^sslclient: usage: sslclient \[ -463hHrRdDqQveEsSnNxXmMyY \]' "the 
 
 freeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 out=$(sslc -H -l0 $CA 127.0.0.1 "$freeport" true 2>&1)
-is "$?" 111 "connection refused: 111"
-is "$out" "sslclient: fatal: unable to connect to: 127.0.0.1 port: $freeport: Connection refused" \
+is "$?" 110 "connection refused: 110"
+is "$out" "sslclient: drop: (110) unable to connect to: 127.0.0.1 port: $freeport" \
   "connection refused: the message names address and port"
 out=$(sslc -q -H -l0 $CA 127.0.0.1 "$freeport" true 2>&1)
-is "$?:$out" "111:" "-q: the same exit code, no message"
-out=$(sslc -H -l0 $CA 127.0.0.1 https true 2>&1)
-like "$out" 'port: 443: ' "a service name is looked up in /etc/services"
+is "$?:$out" "110:" "-q: the same exit code, no message"
+out=$(sslc -vv -H -l0 $CA 127.0.0.1 https true 2>&1)
+like "$out" 'port: 443: Connection refused$' "a service name is looked up in /etc/services; -vv adds the reason"
 out=$(sslc -H -l0 $CA 127.0.0.1 no-such-service true 2>&1)
-is "$?:$out" "111:sslclient: fatal: unable to figure out port number for: no-such-service" \
+is "$?:$out" "111:sslclient: fatal: (111) unable to figure out port number for no-such-service" \
   "an unknown service name: 111"
 out=$(sslc -H -l0 -I no-such-if0 $CA ::1 443 true 2>&1)
-is "$?:$out" "111:sslclient: fatal: unknown interface: no-such-if0" "-I an unknown interface: 111"
+is "$?:$out" "111:sslclient: fatal: (111) unknown interface: no-such-if0" "-I an unknown interface: 111"
 
 # names through our own DNS responder
 python3 "$HELPERS/dnsd.py" "$T/dns.ip" --log "$T/dns.log" --lifetime 250 \
@@ -56,9 +56,9 @@ for i in 1 2 3; do
     "a name with an AAAA (nothing listens) and an A record: connected to the A address, verified by name ($i)"
 done
 out=$(sslc -4 -H -l0 $CA six.example "$PORT" true 2>&1)
-is "$?:$out" "111:sslclient: fatal: no IP address for: six.example" "-4: a name with only AAAA has no address"
+is "$?:$out" "111:sslclient: error: (111) No IP address for: six.example" "-4: a name with only AAAA has no address"
 out=$(sslc -6 -H -l0 $CA four.example "$PORT" true 2>&1)
-is "$?:$out" "111:sslclient: fatal: no IP address for: four.example" "-6: a name with only A has no address"
+is "$?:$out" "111:sslclient: error: (111) No IP address for: four.example" "-6: a name with only A has no address"
 sslc -4 -N -H -l0 $CA four.example "$PORT" sh -c 'env > "$1"; cat <&6 >/dev/null' sh "$T/four.env" </dev/null
 is "$?/$(envval "$T/four.env" SSLREMOTEIP)" "0/127.0.0.1" "-4: the A record"
 sslc -N $CA 127.0.0.1 "$PORT" sh -c 'env > "$1"; cat <&6 >/dev/null' sh "$T/h.env" </dev/null
@@ -70,7 +70,7 @@ start_server wild -H -l srv 127.0.0.1 0 true
 sslc -H -l0 $CA www.wild.example "$PORT" true
 is "$?" 0 "www.wild.example matches the SAN *.wild.example"
 out=$(sslc -H -l0 $CA a.b.wild.example "$PORT" true 2>&1)
-is "$?:$out" "110:sslclient: error: server hostname does not match certificate: a.b.wild.example" \
+is "$?:$out" "110:sslclient: error: (110) server hostname does not match certificate: a.b.wild.example <=> *.wild.example" \
   "a wildcard stands for one label only"
 stop_server
 unset DNSCACHEIP
@@ -83,7 +83,8 @@ lport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 sslc -H -l0 -p "$lport" $CA 127.0.0.1 "$PORT" sh -c 'env > "$1"' sh "$T/p.env" </dev/null
 is "$(envval "$T/p.env" SSLLOCALPORT)" "$lport" "-p: the local port"
 out=$(sslc -H -l0 -i ::1 $CA 127.0.0.1 "$PORT" true 2>&1)
-is "$?" 111 "-i of the other family than the only address: 111"
+is "$?:$out" "111:sslclient: fatal: (111) unable to bind to socket for local port: 0" \
+  "-i of the other family than the only address: ucspi-ssl's bind failure, 111"
 
 # -D sets TCP_NODELAY on the socket that sslclient (the program's parent) holds
 sslc -H -l0 -D $CA 127.0.0.1 "$PORT" sh -c 'python3 "$1" $PPID > "$2"' sh "$HELPERS/sockopts.py" "$T/D.opts" </dev/null
@@ -92,8 +93,10 @@ sslc -H -l0 $CA 127.0.0.1 "$PORT" sh -c 'python3 "$1" $PPID > "$2"' sh "$HELPERS
 like "$(cat "$T/d.opts")" "127\\.0\\.0\\.1 $PORT nodelay=0" "-d (the default): no TCP_NODELAY"
 
 out=$(sslc -v -H -l0 $CA 127.0.0.1 "$PORT" true 2>&1)
-like "$out" "^sslclient: connected to: 127\\.0\\.0\\.1 port: $PORT\$" "-v: the connection"
-like "$out" "^sslclient: tls connected to: 127\\.0\\.0\\.1 port: $PORT TLSv1\\.[23]:" "-v: the TLS connection"
+is "$out" "sslclient: tls connected to: 127.0.0.1 port: $PORT" "-v: ucspi-ssl's one line"
+out=$(sslc -vv -H -l0 $CA 127.0.0.1 "$PORT" true 2>&1)
+like "$out" "^sslclient: connected to: 127\\.0\\.0\\.1 port: $PORT\$" "-vv: the connection"
+like "$out" "^sslclient: tls connected to: 127\\.0\\.0\\.1 port: $PORT TLSv1\\.[23]:" "-vv: the TLS connection, protocol and cipher"
 stop_server
 
 start_server six $NODNS ::1 0 cat
@@ -143,16 +146,15 @@ stop_server
 start_py silent --mode silent
 out=$(sslc -T 1+1 -H -l0 $CA 127.0.0.1 "$PYPORT" sh -c ': > "$1"' sh "$T/ran" 2>&1)
 is "$?" 111 "-T 1+1: a server that never speaks TLS: 111"
-like "$out" "^sslclient: error: unable to TLS connect to: 127\\.0\\.0\\.1 port: $PYPORT: timed out\$" \
-  "-T: the message says timed out"
+is "$out" "sslclient: fatal: (111) unable to TLS connect" "-T: ucspi-ssl's line"
 [ -e "$T/ran" ]
 is "$?" 1 "-T: the program is not run"
 stop_server "$PYPID"
 
 # -w: a server that says nothing after the handshake
 start_server idle $NODNS 127.0.0.1 0 sleep 25
-out=$(sslc -w 1 -H -l0 $CA 127.0.0.1 "$PORT" sh -c 'cat <&6' 2>&1)
+out=$(sslc -vv -w 1 -H -l0 $CA 127.0.0.1 "$PORT" sh -c 'cat <&6' 2>&1)
 is "$?" 111 "-w 1: a silent connection ends with 111"
-like "$out" '^sslclient: error: unable to speak TLS: timed out$' "-w: the message says timed out"
+like "$out" '^sslclient: drop: \(110\) unable to speak TLS: timed out$' "-w: ucspi-ssl's line; -vv adds timed out"
 stop_server
 done_testing

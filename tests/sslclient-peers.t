@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/sslclient.sh"
-plan 27
+plan 28
 make_client_pki
 CA="-a $PKI/ca.pem"
 
@@ -35,10 +35,10 @@ stop_server "$SSPID"
 
 # a client certificate that s_server -Verify 1 requires
 s_server need -rev -naccept 1 -Verify 1 -CAfile "$PKI/ca.pem"
-out=$(echo hello | sslc -H -l0 $CA 127.0.0.1 "$SSPORT" sh -c 'cat >&7; exec 7>&-; cat <&6' 2>&1)
+out=$(echo hello | sslc -vv -H -l0 $CA 127.0.0.1 "$SSPORT" sh -c 'cat >&7; exec 7>&-; cat <&6' 2>&1)
 is "$?" 111 "no client certificate for s_server -Verify 1: 111"
-like "$out" '^sslclient: error: unable to (speak TLS|TLS connect).*certificate required' \
-  "and the server's alert is the reason"
+like "$out" '^sslclient: (drop: \(110\) unable to speak TLS|fatal: \(111\) unable to TLS connect): .*certificate required' \
+  "and with -vv the server's alert is the reason"
 stop_server "$SSPID"
 
 s_server cc -rev -naccept 1 -Verify 1 -CAfile "$PKI/ca.pem"
@@ -73,13 +73,16 @@ printf 'wrong' > "$T/wrong.pass"
 out=$(sslc -H -l0 $CA -c "$PKI/client.pem" -k "$PKI/client-enc.key" -K "$T/wrong.pass" \
   127.0.0.1 1 true 2>&1)
 is "$?" 111 "a wrong key password: 111"
-like "$out" "^sslclient: fatal: unable to load key pair: $PKI/client-enc.key: " \
-  "a wrong key password: the message names the key"
+is "$out" "sslclient: error: (111) unable to load key pair" "a wrong key password: ucspi-ssl's line"
+out=$(sslc -vv -H -l0 $CA -c "$PKI/client.pem" -k "$PKI/client-enc.key" -K "$T/wrong.pass" \
+  127.0.0.1 1 true 2>&1)
+like "$out" "^sslclient: error: \\(111\\) unable to load key pair: $PKI/client-enc.key: " \
+  "-vv: the line names the key"
 out=$(sslc -H -l0 $CA -c "$PKI/client.pem" -k "$PKI/other.key" 127.0.0.1 1 true 2>&1)
-like "$?: $out" "^111: sslclient: fatal: (key does not match certificate|unable to load key pair): " \
+like "$?: $out" "^111: sslclient: error: \\(111\\) (key does not match certificate|unable to load key pair)\$" \
   "a key for another certificate: 111 and a message"
-out=$(sslc -H -l0 $CA -c "$T/nothing.pem" 127.0.0.1 1 true 2>&1)
-like "$?: $out" "^111: sslclient: fatal: unable to load certificate: $T/nothing.pem: No such file" \
+out=$(sslc -vv -H -l0 $CA -c "$T/nothing.pem" 127.0.0.1 1 true 2>&1)
+like "$?: $out" "^111: sslclient: error: \\(111\\) unable to load certificate: $T/nothing.pem: No such file" \
   "a missing certificate file: 111 and the system's reason"
 
 # python3 ssl: 5 MiB to a server that answers with its checksum after our EOF
@@ -126,7 +129,7 @@ is "$(sed -n 1p "$T/pycc.log" | cut -d' ' -f4-)" "client=test client" \
   "the python server saw the client certificate"
 is "$(envval "$T/envc" SSL_CLIENT_S_DN_CN)" "test client" "-s: SSL_CLIENT_S_DN_CN names our own certificate"
 out=$(sslc -H -l0 $CA -z NO-SUCH-CIPHER 127.0.0.1 1 true 2>&1)
-like "$?: $out" '^111: sslclient: fatal: unable to set cipher list: NO-SUCH-CIPHER' "-z nonsense: 111"
+is "$?: $out" '111: sslclient: error: (111) unable to set cipher list' "-z nonsense: 111"
 
 # a server that ends without close_notify has still sent all its data
 start_py nocn --cert "$PKI/ec.pem" --key "$PKI/ec.key" --mode http --no-close-notify
