@@ -41,8 +41,9 @@ struct relay_ops {
   /* The clear-text phase's hooks; 0 when there are none.
      control: first in every round; 1 ends the relay (RELAY_STOPPED).
      gate: 1 leaves the network unread from now on.
-     scan: how many of the n new bytes at s may be looked at before the
-     next cut; *cut = 1 holds what follows them until the program writes. */
+     scan: looks on through the n new bytes at s and says how many it took;
+     *cut = 1 when they end a line after which nothing passes until the
+     program writes (the TLS start command). */
   int (*control)(struct relay_loop *L);
   int (*gate)(struct relay_loop *L);
   size_t (*scan)(struct relay_loop *L, const char *s, size_t n, int *cut);
@@ -56,7 +57,7 @@ struct relay_loop {
   int extra_fd;         /* polled for input too (the control socket), or -1 */
   unsigned long idle;   /* -w seconds */
   const char *reason;   /* why it ended, "" if it just did */
-  /* network -> program: inbuf[inpos, pass) may go to the program now */
+  /* network -> program: inbuf[inpos, cutat or else scanpos) may go now */
   char *inbuf;
   size_t inpos, inlen, scanpos, cutat;
   /* program -> network: the banner first, then outbuf */
