@@ -11,7 +11,6 @@
    every second after the first line), opened, closed by the server.
    Loopback only: it refuses any other source or target address. */
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -24,6 +23,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "netaddr.h"
 
 #define MAXCONNS 20000
 #define MAXSECONDS 600
@@ -85,19 +86,7 @@ static int loopback(const struct sockaddr_storage *a) {
 
 static void resolve(const char *host, const char *port, struct sockaddr_storage *a,
                     socklen_t *len) {
-  struct addrinfo hints, *ai;
-  int e;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  e = getaddrinfo(host, port, &hints, &ai);
-  if (e) {
-    fprintf(stderr, "hostile: fatal: %s port %s: %s\n", host, port, gai_strerror(e));
-    exit(100);
-  }
-  memcpy(a, ai->ai_addr, ai->ai_addrlen);
-  *len = ai->ai_addrlen;
-  freeaddrinfo(ai);
+  netaddr("hostile", host, port, a, len);
   if (!loopback(a)) {
     fprintf(stderr, "hostile: fatal: %s is not a loopback address\n", host);
     exit(100);

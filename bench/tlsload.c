@@ -27,7 +27,6 @@
    whole life of a connection, so -c bounds the server's children too. */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -43,6 +42,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "netaddr.h"
 
 enum mode { M_FULL, M_RESUME, M_PLAIN, M_DENY, M_BULK, M_BULKPLAIN, M_IDLE, M_FLOOD };
 enum state { S_FREE, S_CONNECT, S_HANDSHAKE, S_SEND, S_RECV, S_SHUT, S_EOF, S_BULK, S_HOLD };
@@ -150,19 +151,7 @@ static void setup_tls(void) {
 }
 
 static void resolve_to(const char *p, struct sockaddr_storage *a, socklen_t *len) {
-  struct addrinfo hints, *ai;
-  int e;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  e = getaddrinfo(host, p, &hints, &ai);
-  if (e) {
-    fprintf(stderr, "tlsload: fatal: %s port %s: %s\n", host, p, gai_strerror(e));
-    exit(100);
-  }
-  memcpy(a, ai->ai_addr, ai->ai_addrlen);
-  *len = ai->ai_addrlen;
-  freeaddrinfo(ai);
+  netaddr("tlsload", host, p, a, len);
 }
 
 static void resolve(void) {
