@@ -76,7 +76,7 @@ run: all
 # make bench: the load generator in bench/*.c (not part of all or check),
 # then package/bench installs the peers and runs every workload.
 BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
-build/bench/%: bench/%.c conf-cc conf-ld | deps
+build/bench/%: bench/%.c $(wildcard bench/*.h) conf-cc conf-ld | deps
 	@mkdir -p $(@D)
 	$(CC_CMD) -o $@ $< -lssl -lcrypto
 

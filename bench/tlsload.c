@@ -20,13 +20,13 @@
 
    -B addr binds the connections to a source address; -R rate starts them
    open loop, rate per second whatever the server does (-c still bounds
-   those in flight).
+   those in flight); -T seconds fails a connection not done by then
+   ("timed out"), and the run waits that long for the last ones.
 
    A connection counts once the server closed it: a slot is busy for the
    whole life of a connection, so -c bounds the server's children too. */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -42,6 +42,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "netaddr.h"
 
 enum mode { M_FULL, M_RESUME, M_PLAIN, M_DENY, M_BULK, M_BULKPLAIN, M_IDLE, M_FLOOD };
 enum state { S_FREE, S_CONNECT, S_HANDSHAKE, S_SEND, S_RECV, S_SHUT, S_EOF, S_BULK, S_HOLD };
@@ -69,6 +71,7 @@ static socklen_t srcaddrlen;
 static double openrate;        /* -R: connections per second, 0: closed loop */
 static double nextstart;
 static double window = 1;      /* -W */
+static double attempt_timeout; /* -T: 0, none */
 static unsigned long refused, *accepted_in; /* flood: refused; accepted per window */
 static size_t nwindows;
 
@@ -103,7 +106,7 @@ static double now(void) {
 static void usage(void) {
   fprintf(stderr, "usage: tlsload -m full|resume|plain|deny|bulk|bulkplain|idle|flood [-a host] -p port"
                   " [-s port] [-c conc] [-n count] [-t seconds] [-b bytes] [-C suites] [-r]"
-                  " [-B source] [-R rate] [-W window]\n");
+                  " [-B source] [-R rate] [-W window] [-T timeout]\n");
   exit(100);
 }
 
@@ -148,19 +151,7 @@ static void setup_tls(void) {
 }
 
 static void resolve_to(const char *p, struct sockaddr_storage *a, socklen_t *len) {
-  struct addrinfo hints, *ai;
-  int e;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-  hints.ai_socktype = SOCK_STREAM;
-  e = getaddrinfo(host, p, &hints, &ai);
-  if (e) {
-    fprintf(stderr, "tlsload: fatal: %s port %s: %s\n", host, p, gai_strerror(e));
-    exit(100);
-  }
-  memcpy(a, ai->ai_addr, ai->ai_addrlen);
-  *len = ai->ai_addrlen;
-  freeaddrinfo(ai);
+  netaddr("tlsload", host, p, a, len);
 }
 
 static void resolve(void) {
@@ -588,6 +579,11 @@ static void loop(double deadline, double hard) {
         start(&slots[i]);
         step(&slots[i]);
       }
+      if (slots[i].st != S_FREE && slots[i].st != S_HOLD && attempt_timeout > 0 &&
+          now() - slots[i].start > attempt_timeout) {
+        errno = ETIMEDOUT;
+        fail(&slots[i], "timed out");
+      }
       if (slots[i].st != S_FREE) ++busy;
     }
     if (openrate && more) {
@@ -612,7 +608,7 @@ int main(int argc, char **argv) {
   unsigned long i;
   struct rlimit rl;
 
-  while ((opt = getopt(argc, argv, "m:a:p:s:c:n:t:b:C:rB:R:W:")) != -1) switch (opt) {
+  while ((opt = getopt(argc, argv, "m:a:p:s:c:n:t:b:C:rB:R:W:T:")) != -1) switch (opt) {
       case 'm':
         if (!strcmp(optarg, "full")) mode = M_FULL;
         else if (!strcmp(optarg, "resume")) mode = M_RESUME;
@@ -636,9 +632,12 @@ int main(int argc, char **argv) {
       case 'B': source = optarg; break;
       case 'R': openrate = atof(optarg); break;
       case 'W': window = atof(optarg); break;
+      case 'T': attempt_timeout = atof(optarg); break;
       default: usage();
     }
-  if (!port || !conc || !count || seconds <= 0 || window <= 0 || openrate < 0) usage();
+  if (!port || !conc || !count || seconds <= 0 || window <= 0 || openrate < 0 ||
+      attempt_timeout < 0)
+    usage();
   tls = mode == M_FULL || mode == M_RESUME || mode == M_BULK || mode == M_IDLE || mode == M_FLOOD;
   if (mode == M_BULK || mode == M_BULKPLAIN) conc = count = 1;
   if (mode == M_IDLE) count = conc;
@@ -688,7 +687,7 @@ int main(int argc, char **argv) {
     if (!accepted_in) fatal("calloc");
   }
   t0 = tend = nextstart = now();
-  loop(t0 + seconds, t0 + seconds + 10);
+  loop(t0 + seconds, t0 + seconds + attempt_timeout + 10);
   if (mode == M_IDLE) {
     struct pollfd p = {0, POLLIN, 0};
     char c[64];
