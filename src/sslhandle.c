@@ -26,10 +26,8 @@
 #include <libowfat/fmt.h>
 
 #include "conn_limits.h"
-#include "conn_proxy.h"
 #include "conn_rate.h"
 #include "conn_serve.h"
-#include "ip_address.h"
 #include "log.h"
 #include "server_options.h"
 #include "server_setup.h"
