@@ -195,8 +195,14 @@ static void advance(unsigned i) {
     do got = recv(e->fd, peek, sizeof peek, MSG_PEEK);
     while (got < 0 && errno == EINTR);
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    /* closed or failed: the handshake reports it as it always has */
-    if (got > 0 && tls_hello_check(peek, (size_t)got) == TLS_HELLO_MORE) return;
+    if (got <= 0) { /* closed or reset before the record was whole: no fork for it */
+      char ip[IP_ADDRESS_FMT];
+      ip_address_fmt(ip, e->c.remoteip);
+      log_status("closed before its ClientHello by: ", ip, (char *)0);
+      drop(i);
+      return;
+    }
+    if (tls_hello_check(peek, (size_t)got) == TLS_HELLO_MORE) return;
   }
   become_ready(i);
 }
