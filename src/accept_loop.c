@@ -40,7 +40,6 @@ static void status(void) {
   l[fmt_ulong(l, O->limit)] = 0;
   m[fmt_ulong(m, O->maxconip)] = 0;
   log_line("status ", n, "/", l, "/", m, (char *)0);
-  wait_set_status();
 }
 
 static void reap(int sig) {

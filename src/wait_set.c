@@ -281,14 +281,29 @@ void wait_set_watch(int fd) {
   if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) log_fatal_sys(111, "unable to watch a descriptor", (char *)0);
 }
 
+/* -v: the line when the number not yet ready has changed, at most once a
+   second (so a connection that comes with its ClientHello adds none) */
+static void wait_set_status(void);
+static long long status_last;
+static unsigned long status_n;
+
+static void status_due(void) {
+  if (log_verbosity < 2 || waiting.n == status_n || deadline_now() - status_last < 1000) return;
+  status_n = waiting.n;
+  status_last = deadline_now();
+  wait_set_status();
+}
+
 int wait_set_wait(const sigset_t *mask, int max_ms) {
-  static long long last;
-  static unsigned long lastn;
   struct epoll_event ev[64];
   int timeout = max_ms, n, k, got = 0;
-  long long now;
-  if (waiting.head != NIL) {
-    long long left = ent[waiting.head].deadline - deadline_now();
+  long long left = -1;
+  if (waiting.head != NIL) left = ent[waiting.head].deadline - deadline_now();
+  if (log_verbosity >= 2 && waiting.n != status_n) { /* a line to come */
+    long long l = status_last + 1000 - deadline_now();
+    if (left < 0 || l < left) left = l;
+  }
+  if (waiting.head != NIL || (log_verbosity >= 2 && waiting.n != status_n)) {
     left = left < 0 ? 0 : left > INT_MAX ? INT_MAX : left;
     if (timeout < 0 || left < timeout) timeout = (int)left;
   }
@@ -301,12 +316,7 @@ int wait_set_wait(const sigset_t *mask, int max_ms) {
     else if (ent[i].fd >= 0 && ent[i].gen == (unsigned)(d >> 32) && !ent[i].ready) advance(i);
   }
   expire();
-  now = deadline_now();
-  if (log_verbosity >= 2 && wait_set_count() != lastn && now - last >= 1000) {
-    lastn = wait_set_count();
-    last = now;
-    wait_set_status();
-  }
+  status_due();
   return got;
 }
 
@@ -329,7 +339,7 @@ void wait_set_close_all(void) {
 unsigned long wait_set_count(void) { return waiting.n + readyq.n; }
 unsigned long wait_set_ready(void) { return readyq.n; }
 
-void wait_set_status(void) {
+static void wait_set_status(void) {
   char n[FMT_ULONG], m[FMT_ULONG], p[FMT_ULONG], r[FMT_ULONG];
   if (log_verbosity < 2) return;
   n[fmt_ulong(n, wait_set_count())] = 0;

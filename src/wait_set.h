@@ -46,7 +46,8 @@ void wait_set_close_all(void);
 unsigned long wait_set_count(void);
 unsigned long wait_set_ready(void);
 
-/* -vv: "waiting n/max/maxip ready r", the status line's companion */
-void wait_set_status(void);
+/* -v logs "waiting n/max/maxip ready r" (the status line's companion) at
+   most once a second while the number of connections not yet ready
+   changes, and once more when it has settled */
 
 #endif
