@@ -27,7 +27,7 @@ UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
 UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
 
-.PHONY: all deps check check-fresh test run bench install clean
+.PHONY: all deps check check-fresh test run bench fuzz install clean
 .SECONDARY:
 
 all: deps $(BINS) $(UNIT_BINS)
@@ -82,6 +82,19 @@ build/bench/%: bench/%.c $(wildcard bench/*.h) conf-cc conf-ld | deps
 
 bench: all $(BENCH_BINS)
 	./package/bench build/bin
+
+# make fuzz: each tests/fuzz/NAME.c is a libFuzzer target over the module
+# src/NAME.c, built with clang; each runs FUZZ_SECONDS (a crash stops it
+# and leaves the input in build/fuzz/).
+FUZZ_SECONDS ?= 60
+FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/*.c))
+build/fuzz/%: tests/fuzz/%.c src/%.c src/%.h
+	@mkdir -p $(@D)
+	clang -g -O1 -std=c11 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< src/$*.c
+
+fuzz: $(FUZZERS)
+	for f in $(FUZZERS); do mkdir -p $$f.corpus; \
+	  (cd $(@D) && $(CURDIR)/$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(CURDIR)/$$f- $(CURDIR)/$$f.corpus) || exit 1; done
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -1,11 +1,11 @@
 /* The accept loop of a forking server. SIGCHLD is blocked except while the
-   listener waits in accept(), ppoll() or sigsuspend(), so the reaper never
-   interrupts the child table or a log line.
+   listener waits in epoll_pwait(), so the reaper never interrupts the
+   child table or a log line.
 
-   PROXY protocol: a connection that must start with a header waits in a
-   small pending set, polled with the listening socket, until its header
-   is complete (then it goes the way of a direct connection, for the
-   client the header names), or refused, or -T has passed since accept. */
+   Every connection is accepted into the wait set (wait_set.h) and waits
+   there, with no process and no -c slot, for its PROXY header if one is
+   due and its ClientHello; ready ones are admitted oldest first while -c
+   has room. The listener accepts on even at -c. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,6 +29,7 @@
 #include "tls_context.h"
 #include "tls_reload.h"
 #include "tls_warmup.h"
+#include "wait_set.h"
 
 static const struct server_options *O;
 
@@ -93,123 +94,6 @@ static int listenfd, early_x;
 static struct sigaction sa;
 static sigset_t blocked_chld, unblocked;
 
-/* -------------------------------------------------- PROXY header pending */
-
-/* At most this many connections wait for their header; when one more
-   comes, the one waiting longest is dropped. A header that arrives with
-   the connection (the usual case) is read at accept and never waits. */
-#define PENDING_MAX 64
-
-struct pending {
-  int fd, formatted;
-  long long deadline; /* -T from accept */
-  struct conn c;
-  struct proxy_reader r;
-};
-static struct pending *pend;
-static unsigned npend;
-
-/* takes entry i out of the set; returns its socket */
-static int pending_remove(unsigned i) {
-  int fd = pend[i].fd;
-  --npend;
-  memmove(pend + i, pend + i + 1, (npend - i) * sizeof *pend);
-  return fd;
-}
-
-static void pending_drop(unsigned i) { close(pending_remove(i)); }
-
-static void admit(int t, struct conn *c, struct rules_state *rs);
-static void accepted(int t, const struct sockaddr_storage *ss);
-static void accept_failed(void);
-
-/* reads what the socket has; a complete header admits the connection */
-static void pending_read(unsigned i) {
-  static struct rules_state rs;
-  struct proxy_header h;
-  struct conn c;
-  const char *reason = "";
-  enum proxy_status ps = proxy_read(&pend[i].r, pend[i].fd, &h, &reason);
-  int t;
-  if (ps == PROXY_AGAIN) return;
-  if (ps != PROXY_DONE) {
-    conn_proxy_log(&pend[i].c, ps, reason);
-    pending_drop(i);
-    return;
-  }
-  /* out of the set first: admit forks, and the child closes the set */
-  c = pend[i].c;
-  rs.formatted = pend[i].formatted;
-  t = pending_remove(i);
-  conn_proxy_apply(&c, &h);
-  rs.y.done = rs.x.done = rs.rated = 0; /* the balancer's rules are not the client's */
-  admit(t, &c, &rs);
-}
-
-static void pending_add(int t, const struct conn *c, int formatted) {
-  struct pending *p;
-  if (!pend && !(pend = calloc(PENDING_MAX, sizeof *pend))) log_nomem();
-  if (npend == PENDING_MAX) {
-    conn_proxy_log(&pend[0].c, PROXY_BAD, "dropped, too many headers pending");
-    pending_drop(0);
-  }
-  p = pend + npend++;
-  p->fd = t;
-  p->formatted = formatted;
-  p->c = *c;
-  p->deadline = deadline_in(O->tlstimeout);
-  memset(&p->r, 0, sizeof p->r);
-  pending_read(npend - 1);
-}
-
-/* waits for the listening socket (unless full: the -c limit is reached)
-   and the pending headers, then reads the headers and drops the late */
-static void pending_poll(int full) {
-  static struct pollfd pfd[PENDING_MAX + 1];
-  struct timespec ts, *tsp = 0;
-  long long now, first = 0;
-  unsigned i, n = npend;
-  int r;
-
-  pfd[0].fd = full ? -1 : listenfd;
-  pfd[0].events = POLLIN;
-  for (i = 0; i < n; ++i) {
-    /* at the limit no header is read: it could not be served */
-    pfd[i + 1].fd = full ? -1 : pend[i].fd;
-    pfd[i + 1].events = POLLIN;
-    pfd[i + 1].revents = 0;
-    if (!i || pend[i].deadline < first) first = pend[i].deadline;
-  }
-  if (n) {
-    long long left = first - deadline_now();
-    if (left < 0) left = 0;
-    ts.tv_sec = (time_t)(left / 1000);
-    ts.tv_nsec = (long)(left % 1000) * 1000000;
-    tsp = &ts;
-  }
-  pfd[0].revents = 0;
-  r = ppoll(pfd, n + 1, tsp, &unblocked); /* the reaper and SIGHUP run in here */
-  if (r < 0) return;
-  /* from the end, so that a connection leaving the set moves none not yet
-     seen; each one admitted may bring the -c limit */
-  for (i = n; i-- > 0;)
-    if (pfd[i + 1].revents && conn_limits_count() < O->limit) pending_read(i);
-  now = deadline_now();
-  for (i = npend; i-- > 0;)
-    if (pend[i].deadline <= now) {
-      conn_proxy_log(&pend[i].c, PROXY_BAD, "timed out");
-      pending_drop(i);
-    }
-  if ((pfd[0].revents & POLLIN) && conn_limits_count() < O->limit) {
-    /* a connection is there: accept does not wait (on a socket of our own) */
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof ss;
-    int t = accept4(listenfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (t >= 0) accepted(t, &ss);
-    else accept_failed();
-  }
-}
-
 /* ------------------------------------------------------------ the path */
 
 /* limits, the rules the listener decides, and a child for the connection */
@@ -233,9 +117,8 @@ static void admit(int t, struct conn *c, struct rules_state *rs) {
   tls_context_refresh(S->ctx); /* rotated ticket keys, renewed OCSP responses */
   pid = fork();
   if (pid == 0) {
-    unsigned i;
     close(listenfd);
-    for (i = 0; i < npend; ++i) close(pend[i].fd); /* not ours to hold open */
+    wait_set_close_all(); /* not ours to hold open */
     sa.sa_handler = SIG_DFL;
     sa.sa_flags = 0;
     sigaction(SIGTERM, &sa, 0);
@@ -255,33 +138,23 @@ static void admit(int t, struct conn *c, struct rules_state *rs) {
   close(t);
 }
 
-static void accept_failed(void) {
-  if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-    poll(0, 0, 100); /* out of descriptors: do not spin */
-}
-
-/* a connection just accepted: a header to wait for, or on its way */
-static void accepted(int t, const struct sockaddr_storage *ss) {
+/* ready connections, oldest first, while -c has room; the rules are
+   looked up afresh (a header may have changed the client) */
+static void admit_ready(void) {
   static struct rules_state rs;
   struct conn c;
-  int want = O->proxyproto;
-  memset(&c, 0, sizeof c);
-  ip_address_from_sockaddr(ss, c.remoteip, &c.remoteport, &c.scope);
-  rs.formatted = rs.y.done = rs.x.done = rs.rated = 0;
-  /* rules may ask a header of their addresses: looked up now (kept for
-     the connection if it turns out direct) */
-  if ((O->fniprules || O->fnrules) && conn_serve_local(t, &c)) {
-    rs.formatted = 1;
-    want = conn_rules_proxy(O, &c, &rs);
+  int t;
+  while (conn_limits_count() < O->limit && (t = wait_set_take(&c, &rs.formatted)) >= 0) {
+    rs.y.done = rs.x.done = rs.rated = 0;
+    admit(t, &c, &rs);
   }
-  if (want) pending_add(t, &c, rs.formatted);
-  else admit(t, &c, &rs);
 }
 
 void accept_loop(struct conn_server *s, int lfd) {
   S = s;
   O = s->opt;
   listenfd = lfd;
+  wait_set_init(O, listenfd);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &sa, 0);
@@ -303,25 +176,8 @@ void accept_loop(struct conn_server *s, int lfd) {
   early_x = O->fnrules && !O->remotehost && !O->remoteinfo && (O->localname || log_verbosity < 2);
 
   for (;;) {
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof ss;
-    int t, full;
-
     if (tls_reload_take()) server_tls_reload(&s->ctx, s->cc); /* SIGHUP: for the connections to come */
-    full = conn_limits_count() >= O->limit;
-    if (npend) {
-      pending_poll(full);
-      continue;
-    }
-    if (full) {
-      sigsuspend(&unblocked);
-      continue;
-    }
-    sigprocmask(SIG_UNBLOCK, &blocked_chld, 0);
-    /* a SIGHUP that came while blocked has run its handler by now */
-    t = tls_reload_requested() ? (errno = EINTR, -1) : accept4(listenfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    sigprocmask(SIG_BLOCK, &blocked_chld, 0);
-    if (t == -1) accept_failed();
-    else accepted(t, &ss);
+    admit_ready();
+    if (wait_set_wait(&unblocked, -1) & WAIT_LISTENER) wait_set_accept(); /* the reaper and SIGHUP run in the wait */
   }
 }

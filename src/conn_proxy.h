@@ -3,7 +3,7 @@
 /* A connection from a load balancer that speaks the PROXY protocol: who
    must send a header (conn_rules_proxy), what the header changes in the
    connection, the log lines, and the blocking read for the servers that
-   have no listener of their own (sslhandle's workers, sslwrap). */
+   have no listener of their own (sslwrap). */
 
 #include "conn_env.h"
 #include "conn_rules.h"

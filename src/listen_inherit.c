@@ -90,8 +90,8 @@ void listen_inherit_take(enum listen_source src, struct bound *out) {
       log_fatal_sys(111, "unable to put /dev/null on descriptor 0", (char *)0);
     close(null);
   }
-  /* sslserver's listener blocks in accept; a socket passed non-blocking
-     would make it spin (sslhandle sets non-blocking again itself) */
+  /* taken as it comes; the servers' wait set makes it non-blocking for
+     its own accept loop (wait_set_init) */
   flags = fcntl(fd, F_GETFL);
   if (flags != -1 && (flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)

@@ -53,6 +53,15 @@ static unsigned long number(const char *s) {
   return u;
 }
 
+/* a wait-set bound: a number of at least min, else fatal (100) */
+static unsigned long env_number(const char *name, const char *x, unsigned long min) {
+  unsigned long u;
+  size_t n = scan_ulong(x, &u);
+  if (!n || x[n] || u < min || u > 1000000)
+    log_fatal(100, name, min ? " is not a number from 1 to 1000000: " : " is not a number from 0 to 1000000: ", x, (char *)0);
+  return u;
+}
+
 /* a limit that does not parse must not leave the server unlimited */
 static void rate_env(struct rate_limit *l, const char *name) {
   const char *x = getenv(name);
@@ -151,6 +160,11 @@ void server_options_parse(struct server_options *o, int argc, char **argv, const
     o->maxconip = u > o->limit ? o->limit : u;
   }
   if (what & SERVER_LISTENS) {
+    o->maxwait = 4096;
+    if ((x = getenv("MAXWAIT")) && *x) o->maxwait = env_number("MAXWAIT", x, 1);
+    o->maxwaitip = 512;
+    if ((x = getenv("MAXWAITIP")) && *x) o->maxwaitip = env_number("MAXWAITIP", x, 0);
+    if (o->maxwaitip > o->maxwait) o->maxwaitip = o->maxwait;
     rate_env(&o->maxrateip, "MAXRATEIP");
     rate_env(&o->maxratenet, "MAXRATENET");
   }

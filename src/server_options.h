@@ -17,6 +17,10 @@ struct server_options {
   struct rate_limit maxrateip, maxratenet; /* MAXRATEIP MAXRATENET from the environment */
   int proxyproto;              /* PROXYPROTOCOL=1 in the environment: every connection
                                   starts with a PROXY header */
+  unsigned long maxwait;       /* MAXWAIT: connections waiting for their ClientHello,
+                                  default 4096, at least 1 */
+  unsigned long maxwaitip;     /* MAXWAITIP: of them from one address, default 512
+                                  (at most MAXWAIT), 0: no limit */
   const char *lockfile;        /* -f (SERVER_LOCKFILE) */
   /* start-up */
   unsigned long uid, gid;      /* -u -g -U, 0: leave as is */

@@ -97,8 +97,9 @@ is "$(started)" $((before + 3)) "-c 2: its prog ran"
 release b3
 wait_ended "$T/c.log" 3
 _i=0   # the status line follows the last "ended by"
-while ! tail -n 1 "$T/c.log" | grep -q '^sslserver: status 0/2/0$' && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-like "$(tail -n 1 "$T/c.log")" '^sslserver: status 0/2/0$' "-c 2: back to status 0/2/0"
+last_status() { grep '^sslserver: status ' "$T/c.log" | tail -n 1; }
+while ! last_status | grep -q '^sslserver: status 0/2/0$' && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+like "$(last_status)" '^sslserver: status 0/2/0$' "-c 2: back to status 0/2/0"
 stop_server
 
 # --- -c 1 with many clients: all get served in turn, none lost

@@ -82,9 +82,10 @@ for mode in d D; do
   stop_server
 done
 
-# during the handshake: a client that connects and sends nothing
+# during the handshake: a client that sends its ClientHello and then nothing
+# (one that sends nothing waits in the listener, with no child to look at)
 start_server h -d -T 5 $NODNS 127.0.0.1 0 cat
-timeout -k 2 20 python3 "$HELPERS/tlsclient.py" 127.0.0.1 "$PORT" --mode raw --timeout 20 >/dev/null 2>&1 &
+timeout -k 2 20 python3 "$HELPERS/tlsclient.py" 127.0.0.1 "$PORT" --mode stall --timeout 20 >/dev/null 2>&1 &
 rawc=$!
 _i=0; kid=""
 while [ -z "$kid" ] && [ $_i -lt 100 ]; do

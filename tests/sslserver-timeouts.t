@@ -6,7 +6,7 @@
 # that runs into its own limit means the server did not give up.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-plan 18
+plan 20
 make_pki
 M=$T/started; mkdir -p "$M"
 started() { count_entries "$M"; }
@@ -25,14 +25,18 @@ ok "$([ $st -eq 0 ] || [ $st -eq 4 ]; echo $?)" \
   "-T 1: a client that stops mid-ClientHello is disconnected (client status $st)"
 is "$(started)" 0 "-T 1: no prog for it"
 
-# both connection children are gone (ended by lines), the listener still serves
-_i=0
-while [ "$(count_lines "$T/T.log" '^sslserver: ended by ')" -lt 2 ] && [ $_i -lt 100 ]; do
-  sleep 0.1; _i=$((_i + 1))
-done
-is "$(count_lines "$T/T.log" '^sslserver: ended by ')" 2 "-T 1: both connection children ended"
-is "$(count_lines "$T/T.log" '^sslserver: ended by [0-9]+ status 28416$')" 2 \
-  "-T 1: both exited 111 (status 28416)"
+# both waited in the listener's wait set (no child) and were closed at -T
+wait_grep "$T/T.log" 'no TLS ClientHello within -T, closed: 127\.0\.0\.1$' 100
+is "$(count_lines "$T/T.log" '^sslserver: warning: no TLS ClientHello within -T, closed: 127\.0\.0\.1$')" 2 \
+  "-T 1: both closed by the listener with a warning line"
+is "$(count_lines "$T/T.log" '^sslserver: ended by ')" 0 "-T 1: no connection child for either"
+# a whole ClientHello, then silence: the child's handshake is bounded by -T
+tlsc 127.0.0.1 "$PORT" --mode stall --timeout 15 > /dev/null 2>"$T/stall.err"
+st=$?
+ok "$([ $st -eq 0 ] || [ $st -eq 4 ]; echo $?)" \
+  "-T 1: a client that stalls after its ClientHello is disconnected (client status $st)"
+wait_grep "$T/T.log" '^sslserver: ended by [0-9]+ status 28416$' 100
+ok $? "-T 1: its connection child exited 111 (status 28416)"
 is "$(tlsc 127.0.0.1 "$PORT" --send 'after\n' --expect 'after\n')" "after" \
   "-T 1: the server still serves a good client"
 stop_server

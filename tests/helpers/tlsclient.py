@@ -8,6 +8,7 @@ Modes (--mode):
            was read on stdout (default)
   raw      plain TCP: send --send (if any) without TLS, read until EOF
   partial  send the first half of a real ClientHello, then read until EOF
+  stall    send a whole ClientHello, then nothing: read until EOF
   hello    send a whole ClientHello, wait for the server's first bytes, then
            close abruptly (a client that leaves in the middle of the handshake)
   resume   two TLS connections one after the other, each sending --send and
@@ -45,7 +46,7 @@ def parse():
     p = argparse.ArgumentParser()
     p.add_argument("host")
     p.add_argument("port", type=int)
-    p.add_argument("--mode", default="tls", choices=["tls", "raw", "partial", "hello", "resume"])
+    p.add_argument("--mode", default="tls", choices=["tls", "raw", "partial", "stall", "hello", "resume"])
     p.add_argument("--send", default="", help="bytes to send (backslash escapes allowed)")
     p.add_argument("--expect", default=None, help="stop reading once this is seen")
     p.add_argument("--timeout", type=float, default=10.0)
@@ -193,13 +194,15 @@ def main():
         sys.stderr.write("tlsclient: connect: %s\n" % e)
         return 4
 
-    if a.mode in ("raw", "partial", "hello"):
+    if a.mode in ("raw", "partial", "stall", "hello"):
         try:
             if a.mode == "raw" and a.send:
                 s.sendall(unescape(a.send))
             elif a.mode == "partial":
                 hello = client_hello(a)
                 s.sendall(hello[: len(hello) // 2])
+            elif a.mode == "stall":
+                s.sendall(client_hello(a))
             elif a.mode == "hello":
                 s.sendall(client_hello(a))
                 s.settimeout(dl.left())
