@@ -382,34 +382,22 @@ static _Noreturn void run_plain_first(SSL *ssl, int s, const struct conn *c, con
 
 /* ----------------------------------------------------------------- main */
 
-int main(int argc, char **argv) {
-  static stralloc password, addrs, localsa, remotesa, infosa;
-  static struct tls_client_failure failure;
+/* what the command line says besides the global flags */
+struct client_opts {
   struct tls_client_config tc;
   struct tls_client_local local;
-  struct sockaddr_storage ss;
-  socklen_t sslen;
-  struct conn c;
-  const char *host, *servername = 0, *keypassfile = 0, *ifname = 0;
-  char failed[16], failedstr[IP_ADDRESS_FMT], portstr[FMT_ULONG];
-  int opt, flag3 = 0, flagca = 0, s;
-  uint16 port;
-  uint32 scope = 0;
-  SSL_CTX *ctx;
-  SSL *ssl;
-  struct sigaction sa;
+  const char *keypassfile, *ifname;
+  int flag3, flagca;
+};
 
-  log_init("sslclient");
-  hold_std_fds();
-  memset(&tc, 0, sizeof tc);
-  memset(&local, 0, sizeof local);
-  tc.verifydepth = 1;
+static void parse_options(int argc, char **argv, struct client_opts *o) {
+  int opt;
   opterr = 0;
   while ((opt = getopt(argc, argv, "+463hHrRdDqQveEsSnNxXmMyYi:p:T:l:t:I:a:A:c:z:k:K:V:w:")) != -1)
     switch (opt) {
       case '4': family = 4; break;
       case '6': family = 6; break;
-      case '3': flag3 = 1; break;
+      case '3': o->flag3 = 1; break;
       case 'h': flagremotehost = 1; break;
       case 'H': flagremotehost = 0; break;
       case 'r': flagremoteinfo = 1; break;
@@ -432,80 +420,44 @@ int main(int argc, char **argv) {
       case 'y': flagucspitls = 1; break;
       case 'Y': flagucspitls = 0; break;
       case 'i':
-        if (!ip_address_scan(optarg, local.ip, &local.scope)) usage();
-        local.haveip = 1;
+        if (!ip_address_scan(optarg, o->local.ip, &o->local.scope)) usage();
+        o->local.haveip = 1;
         break;
       case 'p': {
         unsigned long u = number(optarg);
         if (u > 65535) usage();
-        local.port = (uint16)u;
+        o->local.port = (uint16)u;
         break;
       }
       case 'T': conn_timeouts(optarg); break;
       case 'l': localname = optarg; break;
       case 't': infotimeout = number(optarg); break;
-      case 'I': ifname = optarg; break;
-      case 'a': tc.cafile = nonempty(optarg); flagca = 1; break;
-      case 'A': tc.cadir = nonempty(optarg); flagca = 1; break;
-      case 'c': tc.certfile = nonempty(optarg); break;
-      case 'z': tc.ciphers = nonempty(optarg); break;
-      case 'k': tc.keyfile = nonempty(optarg); break;
-      case 'K': keypassfile = nonempty(optarg); break;
-      case 'V': tc.verifydepth = number(optarg); break;
+      case 'I': o->ifname = optarg; break;
+      case 'a': o->tc.cafile = nonempty(optarg); o->flagca = 1; break;
+      case 'A': o->tc.cadir = nonempty(optarg); o->flagca = 1; break;
+      case 'c': o->tc.certfile = nonempty(optarg); break;
+      case 'z': o->tc.ciphers = nonempty(optarg); break;
+      case 'k': o->tc.keyfile = nonempty(optarg); break;
+      case 'K': o->keypassfile = nonempty(optarg); break;
+      case 'V': o->tc.verifydepth = number(optarg); break;
       case 'w': progtimeout = number(optarg); break;
       default: usage();
     }
-  argv += optind;
-  if (!argv[0] || !*argv[0] || !argv[1] || !*argv[1] || !argv[2]) usage();
-  host = argv[0];
-  if (!strcmp(host, "0")) host = "127.0.0.1";
-  prog = argv + 2;
-  tc.verify = flagverify;
-  tls_client_config_from_env(&tc);
-  sessionfile = tc.sessionfile;
-  wantocsp = tc.ocsp;
-  /* SERVERNAME: the name to send (SNI, as if -m) and to verify, when not
-     the host's */
-  if (nonempty(getenv("SERVERNAME"))) {
-    servername = getenv("SERVERNAME");
-    flagsni = 1;
-  }
-  if (!flagca) { /* the environment's CA list only when no option names one */
-    tc.cafile = nonempty(getenv("CAFILE"));
-    tc.cadir = nonempty(getenv("CADIR"));
-  }
+}
 
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, 0);
-
-  port = tls_client_port(argv[1]);
-  if (flag3) password_from(0, &password);
-  else if (keypassfile) password_from(keypassfile, &password);
-  tc.password = password.s;
-  if (ifname) {
-    local.scope = socket_getifidx(ifname);
-    if (!local.scope) {
-      errno = 0;
-      client_msg_fatal("unknown interface: ", ifname);
-    }
-  }
-
-  /* the TLS context first: a bad certificate or CA file costs no connection */
-  ctx = tls_client_context(&tc, &failure);
-  if (password.s) OPENSSL_cleanse(password.s, password.a);
-  if (!ctx) {
-    client_msg(failure.kind, 111, failure.line.s, client_msg_why(failure.detail.s), (char *)0);
-    _exit(111);
-  }
-
+/* resolves host and connects, as tcpclient: a socket above 2, or exit */
+static int connect_to(const char *host, uint16 port, struct tls_client_local *local) {
+  static stralloc addrs;
+  char failed[16], failedstr[IP_ADDRESS_FMT], portstr[FMT_ULONG];
+  uint32 scope = 0;
+  int s;
   if (!tls_client_resolve(&addrs, host, family, &scope)) {
     client_msg("error", 111, "No IP address for: ", host,
                client_msg_why(errno ? strerror(errno) : 0), (char *)0);
     _exit(111);
   }
-  if (scope && !local.scope) local.scope = scope;
-  s = tls_client_connect(&addrs, port, &local, timeout1, timeout2, failed);
+  if (scope && !local->scope) local->scope = scope;
+  s = tls_client_connect(&addrs, port, local, timeout1, timeout2, failed);
   if (s == -1) {
     ip_address_fmt(failedstr, failed);
     portstr[fmt_ulong(portstr, port)] = 0;
@@ -518,28 +470,97 @@ int main(int argc, char **argv) {
     int on = 1;
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   }
+  return s;
+}
 
-  /* the environment, a la tcpclient */
-  memset(&c, 0, sizeof c);
+/* the environment, a la tcpclient */
+static void connection_env(int s, struct conn *c) {
+  static stralloc localsa, remotesa, infosa;
+  struct sockaddr_storage ss;
+  socklen_t sslen;
+  memset(c, 0, sizeof *c);
   sslen = sizeof ss;
   if (getsockname(s, (struct sockaddr *)&ss, &sslen) == -1)
     client_msg_fatal("unable to get local address", 0);
-  ip_address_from_sockaddr(&ss, c.localip, &c.localport, 0);
+  ip_address_from_sockaddr(&ss, c->localip, &c->localport, 0);
   sslen = sizeof ss;
   if (getpeername(s, (struct sockaddr *)&ss, &sslen) == -1)
     client_msg_fatal("unable to get remote address", 0);
-  ip_address_from_sockaddr(&ss, c.remoteip, &c.remoteport, &c.scope);
-  conn_format(&c);
+  ip_address_from_sockaddr(&ss, c->remoteip, &c->remoteport, &c->scope);
+  conn_format(c);
   if (log_verbosity >= 3) /* -vv: ours, before the handshake */
-    log_status("connected to: ", c.remoteipstr, " port: ", c.remoteportstr, (char *)0);
-  if (localname) c.localhost = localname;
-  else if (host_lookup_name(&localsa, c.localip)) c.localhost = localsa.s;
-  if (flagremotehost && host_lookup_name(&remotesa, c.remoteip)) c.remotehost = remotesa.s;
-  if (flagremoteinfo && remote_info(&infosa, c.remoteip, c.remoteport, c.localip, c.localport,
-                                    c.scope, infotimeout))
-    c.remoteinfo = infosa.s;
-  conn_env_set(&c, flagtcpenv);
+    log_status("connected to: ", c->remoteipstr, " port: ", c->remoteportstr, (char *)0);
+  if (localname) c->localhost = localname;
+  else if (host_lookup_name(&localsa, c->localip)) c->localhost = localsa.s;
+  if (flagremotehost && host_lookup_name(&remotesa, c->remoteip)) c->remotehost = remotesa.s;
+  if (flagremoteinfo && remote_info(&infosa, c->remoteip, c->remoteport, c->localip, c->localport,
+                                    c->scope, infotimeout))
+    c->remoteinfo = infosa.s;
+  conn_env_set(c, flagtcpenv);
+}
 
+int main(int argc, char **argv) {
+  static stralloc password;
+  static struct tls_client_failure failure;
+  static struct client_opts o;
+  struct conn c;
+  const char *host, *servername = 0;
+  int s;
+  uint16 port;
+  SSL_CTX *ctx;
+  SSL *ssl;
+  struct sigaction sa;
+
+  log_init("sslclient");
+  hold_std_fds();
+  o.tc.verifydepth = 1;
+  parse_options(argc, argv, &o);
+  argv += optind;
+  if (!argv[0] || !*argv[0] || !argv[1] || !*argv[1] || !argv[2]) usage();
+  host = argv[0];
+  if (!strcmp(host, "0")) host = "127.0.0.1";
+  prog = argv + 2;
+  o.tc.verify = flagverify;
+  tls_client_config_from_env(&o.tc);
+  sessionfile = o.tc.sessionfile;
+  wantocsp = o.tc.ocsp;
+  /* SERVERNAME: the name to send (SNI, as if -m) and to verify, when not
+     the host's */
+  if (nonempty(getenv("SERVERNAME"))) {
+    servername = getenv("SERVERNAME");
+    flagsni = 1;
+  }
+  if (!o.flagca) { /* the environment's CA list only when no option names one */
+    o.tc.cafile = nonempty(getenv("CAFILE"));
+    o.tc.cadir = nonempty(getenv("CADIR"));
+  }
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, 0);
+
+  port = tls_client_port(argv[1]);
+  if (o.flag3) password_from(0, &password);
+  else if (o.keypassfile) password_from(o.keypassfile, &password);
+  o.tc.password = password.s;
+  if (o.ifname) {
+    o.local.scope = socket_getifidx(o.ifname);
+    if (!o.local.scope) {
+      errno = 0;
+      client_msg_fatal("unknown interface: ", o.ifname);
+    }
+  }
+
+  /* the TLS context first: a bad certificate or CA file costs no connection */
+  ctx = tls_client_context(&o.tc, &failure);
+  if (password.s) OPENSSL_cleanse(password.s, password.a);
+  if (!ctx) {
+    client_msg(failure.kind, 111, failure.line.s, client_msg_why(failure.detail.s), (char *)0);
+    _exit(111);
+  }
+
+  s = connect_to(host, port, &o.local);
+  connection_env(s, &c);
   if (!servername) servername = host;
   ssl = new_ssl(ctx, s, servername);
   if (flagucspitls) run_plain_first(ssl, s, &c, servername);
