@@ -9,7 +9,9 @@
              from the server on that port, another process sharing the
              ticket keys, and are offered to the one on -p)
      plain   TCP only: 16-byte echo, FIN, wait for EOF (for tcpserver)
-     deny    connect and expect the server to close without a byte
+     deny    connect, send the first record of a ClientHello (as any TLS
+             client does before the server decides anything), expect the
+             server to close without a byte
      bulk    one connection, -b bytes each way through the echo program
      bulkplain  the same without TLS
      idle    open -c TLS connections (echo checked), report, then hold them
@@ -263,6 +265,13 @@ static void step(struct slot *s) {
         return;
       }
       if (mode == M_DENY) {
+        /* a whole (empty) ClientHello record: the server's wait set hands
+           the connection to the rules only once a first record is whole */
+        static const unsigned char hello[] = {22, 3, 1, 0, 4, 1, 0, 0, 0};
+        if (write(s->fd, hello, sizeof hello) != (ssize_t)sizeof hello) {
+          fail(s, "write");
+          return;
+        }
         s->st = S_EOF;
         want(s, EPOLLIN);
         return;
