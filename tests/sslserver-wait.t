@@ -9,22 +9,7 @@ plan 16
 make_pki
 M=$T/started; mkdir -p "$M"
 started() { count_entries "$M"; }
-SLOW=$HELPERS/slowclients.py
-
-# slow NAME ARGS...: idle/slow clients in the background until $T/NAME.hold
-slow() {
-  _sn=$1; shift
-  timeout 120 python3 "$SLOW" 127.0.0.1 "$PORT" --ready "$T/$_sn.ready" --hold "$T/$_sn.hold" \
-    --timeout 100 "$@" > "$T/$_sn.out" 2>"$T/$_sn.err" &
-  track $!
-  eval "slow_$_sn=\$!"
-  wait_exists "$T/$_sn.ready" 600
-}
-# unslow NAME: lets them go; their "open K closed C" is in $T/NAME.out
-unslow() {
-  touch "$T/$1.hold"
-  eval "wait \$slow_$1"
-}
+. "$HELPERS/slowclients.sh"
 
 # --- -c 2 and 200 silent plus 200 slow-drip sockets from 127.0.0.2
 start_server w -v -c 2 $NODNS 127.0.0.1 0 "$PROGS/marker.sh" "$M" cat
