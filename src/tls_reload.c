@@ -19,10 +19,6 @@ void tls_reload_catch(sigset_t *blocked) {
   sigaddset(blocked, SIGHUP);
 }
 
-int tls_reload_requested(void) {
-  return requested != 0;
-}
-
 int tls_reload_take(void) {
   if (!requested) return 0;
   requested = 0;

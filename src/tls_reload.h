@@ -11,8 +11,7 @@
    SIGHUP to *blocked, the set kept blocked outside accept and sigsuspend. */
 void tls_reload_catch(sigset_t *blocked);
 
-/* Is a reload asked for? tls_reload_take also clears the request. */
-int tls_reload_requested(void);
+/* Is a reload asked for? Clears the request. */
 int tls_reload_take(void);
 
 #endif

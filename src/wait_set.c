@@ -336,13 +336,11 @@ void wait_set_close_all(void) {
   setrlimit(RLIMIT_NOFILE, &started_with); /* the program gets what we got */
 }
 
-unsigned long wait_set_count(void) { return waiting.n + readyq.n; }
-unsigned long wait_set_ready(void) { return readyq.n; }
 
 static void wait_set_status(void) {
   char n[FMT_ULONG], m[FMT_ULONG], p[FMT_ULONG], r[FMT_ULONG];
   if (log_verbosity < 2) return;
-  n[fmt_ulong(n, wait_set_count())] = 0;
+  n[fmt_ulong(n, waiting.n + readyq.n)] = 0;
   m[fmt_ulong(m, O->maxwait)] = 0;
   p[fmt_ulong(p, O->maxwaitip)] = 0;
   r[fmt_ulong(r, readyq.n)] = 0;

@@ -42,10 +42,6 @@ int wait_set_take(struct conn *c, int *formatted);
 /* In a forked child: closes every socket of the set and the epoll set. */
 void wait_set_close_all(void);
 
-/* connections in the set, and how many of them are ready */
-unsigned long wait_set_count(void);
-unsigned long wait_set_ready(void);
-
 /* -v logs "waiting n/max/maxip ready r" (the status line's companion) at
    most once a second while the number of connections not yet ready
    changes, and once more when it has settled */
