@@ -27,7 +27,7 @@ UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
 UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
 
-.PHONY: all deps check check-fresh test run bench fuzz install clean
+.PHONY: all deps check check-fresh test run bench profile fuzz install clean
 .SECONDARY:
 
 all: deps $(BINS) $(UNIT_BINS)
@@ -82,6 +82,11 @@ build/bench/%: bench/%.c $(wildcard bench/*.h) conf-cc conf-ld | deps
 
 bench: all $(BENCH_BINS)
 	./package/bench build/bin
+
+# make profile: only the bench's callgrind profile of a connection child,
+# its instructions grouped by what they are for (bench/cgclass.py)
+profile: all $(BENCH_BINS)
+	BENCH_ONLY=profile ./package/bench build/bin
 
 # make fuzz: each tests/fuzz/NAME.c is a libFuzzer target over the module
 # src/NAME.c, built with clang; each runs FUZZ_SECONDS (a crash stops it
