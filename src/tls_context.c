@@ -212,6 +212,10 @@ static int use_tickets(SSL_CTX *ctx, const struct tls_server_config *c, stralloc
     SSL_CTX_set_num_tickets(ctx, 0);
     return 1;
   }
+  /* one ticket per handshake, not OpenSSL's two: a resumed connection
+     gets a fresh one, so a client that resumes always holds one; each
+     ticket costs ~50,000 instructions (callgrind) */
+  SSL_CTX_set_num_tickets(ctx, 1);
   return !c->ticketkeyfile || tls_ticket_keys_setup(ctx, c->ticketkeyfile, err);
 }
 
