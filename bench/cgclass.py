@@ -100,8 +100,10 @@ def parse(path):
     return selfc, arcs, total
 
 
-def classify(path, root):
-    """{group: Ir} under the function root (its inclusive cost), and the total"""
+def classify(path, root, by_function=None):
+    """{group: Ir} under the function root (its inclusive cost), and the total;
+    by_function, a dict, gets {group: {function: Ir}}: the self cost of each
+    function in a group, or a service entry's inclusive cost"""
     selfc, arcs, total = parse(path)
     out = {}
     for (g, f), c in arcs.items():
@@ -145,12 +147,18 @@ def classify(path, root):
         dist = {s: v / n for s, v in mass[f].items()}
         for s, p in dist.items():
             groups[s or "the rest"] += selfc.get(f, 0) * p
+            if by_function is not None:
+                d = by_function.setdefault(s or "the rest", {})
+                d[f] = d.get(f, 0) + selfc.get(f, 0) * p
         for g, c in out.get(f, []):
             if (f, g) in back or g == f:
                 continue
             svc = _which(g, _service)
             if svc:
                 groups[svc] += c * sum(dist.values())
+                if by_function is not None:
+                    d = by_function.setdefault(svc, {})
+                    d[g] = d.get(g, 0) + c * sum(dist.values())
                 continue
             pur = _which(g, _purpose)
             gm = mass.setdefault(g, {})
@@ -161,12 +169,19 @@ def classify(path, root):
 
 
 def main(argv):
+    """cgclass.py ROOT FILE...: the groups of each file and in each group
+    the functions that cost most (self cost; a service's entry points)"""
     root = argv[1]
     for path in argv[2:]:
-        g, total = classify(path, root)
-        print(path, total, sum(g.values()))
+        funcs = {}
+        g, total = classify(path, root, funcs)
+        print(path, f"{total:,}")
         for k in GROUPS:
             print(f"  {g[k]:>10,}  {k}")
+            top = sorted(funcs.get(k, {}).items(), key=lambda x: -x[1])[:8]
+            for f, c in top:
+                if c >= 1000:
+                    print(f"  {'':>10}    {round(c):>9,}  {f}")
 
 
 if __name__ == "__main__":
