@@ -8,14 +8,9 @@
 # connection in flight, `svc -u`, and what multilog wrote.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
-if [ "$(id -u)" != 0 ] || ! command -v supervise >/dev/null; then
-  echo "1..0 # SKIP needs root and daemontools (supervise, svc, svstat, multilog)"
-  exit 0
-fi
+. "$(dirname "$0")/helpers/daemontools.sh"
 plan 24
 make_pki
-PATH=$BIN:$PATH
-export PATH
 S=$T/https
 cp -R "$TOP/examples/https" "$S"
 cp "$TOP/examples/tls-env-http" "$S/"
@@ -23,7 +18,6 @@ cp "$TOP/examples/tls-env-http" "$S/"
 mkdir -m 700 "$T/keys"
 cp "$PKI/ec.pem" "$T/keys/cert.pem"; cp "$PKI/ec.key" "$T/keys/key.pem"
 chmod 600 "$T/keys/cert.pem" "$T/keys/key.pem"
-. "$HELPERS/daemontools.sh"
 svc_env "$S" CERTFILE "$T/keys/cert.pem" KEYFILE "$T/keys/key.pem" IP 127.0.0.1 \
   PORT "$(free_port)" CONCURRENCY 10 ACCOUNT nobody
 PORT=$(cat "$S/env/PORT")
@@ -32,17 +26,8 @@ mkdir "$S/log/main" && chown nobody "$S/log/main"
 LOG=$S/log/main/current
 svc_start "$S"
 
-serial() {  # the serial number of the certificate a new connection gets
-  timeout -k 2 20 openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$PKI/ca.pem" </dev/null 2>/dev/null |
-    openssl x509 -noout -serial 2>/dev/null
-}
 OLD=$(openssl x509 -noout -serial -in "$PKI/ec.pem")
 NEW=$(openssl x509 -noout -serial -in "$PKI/rsa.pem")
-# svc -h, then wait for the Nth reload line of either kind in multilog's file
-hup() {
-  svc -h "$S"
-  wait_n "$LOG" 'TLS settings reloaded|reload failed' "$1"
-}
 
 wait_up "$PORT"; ok $? "supervise starts the run script; the service answers"
 is "$(serial)" "$OLD" "the first certificate is served"

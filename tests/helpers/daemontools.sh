@@ -1,4 +1,6 @@
 # Helpers for the daemontools tests; source after lib.sh and sslserver.sh.
+# Skips the test unless root with daemontools; puts $BIN first on PATH for
+# the run scripts.
 #   free_port                 a TCP port on 127.0.0.1 nobody listens on now
 #   svc_env DIR NAME VALUE... writes DIR/env/NAME files (envdir)
 #   svc_start DIR             supervise DIR and DIR/log, joined by a pipe as
@@ -9,8 +11,19 @@
 #   held_start NAME PORT      a TLS connection to PORT that waits for
 #                             held_finish NAME to send its request; it writes
 #                             "serial=HEX STATUS" to $T/NAME.out
+#   serial                    the serial number of the certificate a new
+#                             connection to $PORT gets ("serial=HEX")
+#   hup N                     svc -h $S, then waits for the Nth reload line
+#                             (either kind) in $LOG
 #   svc_stop DIR              svc -dx for DIR and DIR/log, bounded, then
 #                             the supervise PIDs killed if still ours
+if [ "$(id -u)" != 0 ] || ! command -v supervise >/dev/null; then
+  echo "1..0 # SKIP needs root and daemontools (supervise, svc, svstat, multilog)"
+  exit 0
+fi
+PATH=$BIN:$PATH
+export PATH
+
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -19,6 +32,16 @@ svc_env() {
   _d=$1; shift
   mkdir -p "$_d/env"
   while [ $# -ge 2 ]; do printf '%s\n' "$2" > "$_d/env/$1"; shift 2; done
+}
+
+serial() {
+  timeout -k 2 20 openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$PKI/ca.pem" </dev/null 2>/dev/null |
+    openssl x509 -noout -serial 2>/dev/null
+}
+
+hup() {
+  svc -h "$S"
+  wait_n "$LOG" 'TLS settings reloaded|reload failed' "$1"
 }
 
 SVC_DIRS=""
