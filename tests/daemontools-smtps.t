@@ -7,6 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/daemontools.sh"
+if grep -q __asan_init "$BIN/sslserver"; then
+  echo "1..0 # SKIP the run script's softlimit -m leaves AddressSanitizer no room"
+  exit 0
+fi
 plan 10
 make_pki
 S=$T/smtps
