@@ -77,20 +77,23 @@ static void init_index(void) {
   if (first_error_index < 0) first_error_index = SSL_get_ex_new_index(0, 0, 0, 0, 0);
 }
 
-static int name_cmp(const X509_NAME *const *a, const X509_NAME *const *b) {
-  return X509_NAME_cmp(*a, *b);
+static int has_name(STACK_OF(X509_NAME) *names, const X509_NAME *n) {
+  int i;
+  for (i = 0; i < sk_X509_NAME_num(names); ++i)
+    if (!X509_NAME_cmp(sk_X509_NAME_value(names, i), n)) return 1;
+  return 0;
 }
 
-/* the subjects of file's certificates, once each, as
-   SSL_load_client_CA_file reads them, through file_source */
+/* the subjects of file's certificates, once each and in the file's order,
+   as SSL_load_client_CA_file reads them, through file_source */
 static STACK_OF(X509_NAME) *read_names(const char *file) {
-  STACK_OF(X509_NAME) *names = sk_X509_NAME_new(name_cmp);
+  STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
   BIO *b = names ? file_source_bio(file) : 0;
   X509 *x;
   int ok = b != 0;
   while (ok && (x = PEM_read_bio_X509(b, 0, 0, 0))) {
     X509_NAME *n = X509_get_subject_name(x);
-    if (sk_X509_NAME_find(names, n) < 0) {
+    if (!has_name(names, n)) {
       X509_NAME *copy = X509_NAME_dup(n);
       ok = copy && sk_X509_NAME_push(names, copy);
       if (!ok) X509_NAME_free(copy);
@@ -99,17 +102,11 @@ static STACK_OF(X509_NAME) *read_names(const char *file) {
   }
   BIO_free(b);
   if (ok && sk_X509_NAME_num(names)) {
-    unsigned long e = ERR_peek_last_error();
-    /* the loop's end is "no start line"; anything else is a broken file */
-    if (e && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) ok = 0;
-    else ERR_clear_error();
-  } else ok = 0;
-  if (ok) sk_X509_NAME_set_cmp_func(names, 0);
-  else {
-    sk_X509_NAME_pop_free(names, X509_NAME_free);
-    names = 0;
+    ERR_clear_error(); /* as OpenSSL's loader: what follows the last one is not looked at */
+    return names;
   }
-  return names;
+  sk_X509_NAME_pop_free(names, X509_NAME_free);
+  return 0;
 }
 
 static STACK_OF(X509_NAME) *request_list(const struct tls_cc_config *c, stralloc *err) {
