@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/sslserver.sh"
 . "$(dirname "$0")/helpers/daemontools.sh"
-plan 24
+plan 25
 make_pki
 S=$T/https
 cp -R "$TOP/examples/https" "$S"
@@ -97,6 +97,11 @@ cp "$PKI/ec.pem" "$T/keys/cert.pem"; cp "$PKI/ec.key" "$T/keys/key.pem"
 hup $(($(count_lines "$LOG" 'TLS settings reloaded|reload failed') + 1))
 is "$(serial)" "$OLD" "after svc -u a new keeper: svc -h renews again"
 like "$(head -n 1 "$LOG")" '^@4000[0-9a-f]{20} ' "multilog stamps the lines it receives (tai64n)"
+KP=$(ps -o pid= --ppid "$(svc_pid "$S")" | tr -d ' ')
+svc -d "$S"
+wait_down "$S"
+_i=0; while [ -n "$KP" ] && [ -d "/proc/$KP" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+ok "$([ -n "$KP" ] && [ ! -d "/proc/$KP" ]; echo $?)" "svc -d: the key keeper ends with the listener"
 
 svc_stop "$S"
 done_testing
