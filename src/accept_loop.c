@@ -24,6 +24,7 @@
 #include "conn_rate.h"
 #include "deadline.h"
 #include "ip_address.h"
+#include "keeper.h"
 #include "log.h"
 #include "server_setup.h"
 #include "tls_context.h"
@@ -119,6 +120,7 @@ static void admit(int t, struct conn *c, struct rules_state *rs) {
   if (pid == 0) {
     close(listenfd);
     wait_set_close_all(); /* not ours to hold open */
+    keeper_forget();
     sa.sa_handler = SIG_DFL;
     sa.sa_flags = 0;
     sigaction(SIGTERM, &sa, 0);

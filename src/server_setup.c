@@ -1,15 +1,16 @@
 /* Start-up shared by sslserver, sslhandle, sslprint and sslwrap. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include <libowfat/fmt.h>
 #include <libowfat/stralloc.h>
 
+#include "file_source.h"
 #include "ip_address.h"
+#include "keeper.h"
 #include "listen_inherit.h"
 #include "log.h"
 #include "privileges.h"
@@ -57,9 +58,25 @@ static SSL_CTX *build(const char *password, const struct tls_cc_config *cc, stra
   return ctx;
 }
 
+/* -3's password, kept for reloads */
+static stralloc password;
+
+/* With a key keeper the files come from it, read with its privileges. */
+static SSL_CTX *rebuild(const struct tls_cc_config *cc, stralloc *err) {
+  struct file_set fs;
+  SSL_CTX *ctx;
+  if (!keeper_started()) return build(password.s, cc, err);
+  if (!keeper_fetch(&fs, err)) return 0;
+  file_source_use(&fs);
+  ctx = build(password.s, cc, err);
+  file_source_use(0);
+  file_set_free(&fs);
+  return ctx;
+}
+
 int server_tls_reload(SSL_CTX **ctx, const struct tls_cc_config *cc) {
   static stralloc err;
-  SSL_CTX *fresh = build(0, cc, &err);
+  SSL_CTX *fresh = rebuild(cc, &err);
   if (!fresh) {
     log_warn("keeping the old TLS settings, reload failed: ", err.s, (char *)0);
     return 0;
@@ -115,13 +132,12 @@ static _Noreturn void context_failed(const struct server_options *o, const char 
 }
 
 SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config *cc) {
-  static stralloc password, err;
+  static stralloc err;
   SSL_CTX *ctx;
 
   if (o->flag3) read_password(&password, o->terse);
   if (!tls_cc_config_from_env(cc, o->clientcert, &err)) log_fatal(100, err.s, (char *)0);
-  ctx = build(o->flag3 ? password.s : 0, cc, &err);
-  if (password.s) OPENSSL_cleanse(password.s, password.a);
+  ctx = build(password.s, cc, &err);
   if (!ctx) context_failed(o, err.s);
   return ctx;
 }
@@ -153,6 +169,11 @@ void server_bind(const struct server_options *o, struct bound *b) {
     req.terse = o->terse;
     bind_listen(&req, b);
   }
+}
+
+void server_keep_keys(const struct server_options *o) {
+  const char *dir = getenv("SSL_CHROOT");
+  if (geteuid() == 0 && (o->uid || o->gid || (dir && *dir))) keeper_start();
 }
 
 void server_drop(const struct server_options *o, const struct bound *b) {

@@ -25,9 +25,9 @@ SSL_CTX *server_tls_context(const struct server_options *o, struct tls_cc_config
 
 /* SIGHUP: the same again, non-fatal, into *ctx (which keeps its ticket
    keys and session cache for the new one): the files re-read (as SSL_USER
-   while still root; -3's password is not kept, so an encrypted key
-   fails), cc's policy the same. 1 reloaded; 0 the old context kept, with
-   one warning. */
+   while still root; by the key keeper after a drop, see server_keep_keys;
+   -3's password is kept in memory for this), cc's policy the same.
+   1 reloaded; 0 the old context kept, with one warning. */
 int server_tls_reload(SSL_CTX **ctx, const struct tls_cc_config *cc);
 
 /* First: looks for a listening socket passed by systemd
@@ -40,6 +40,11 @@ void server_find_listener(const struct server_options *o);
 /* Binds and listens on o's host and port, or takes the socket found by
    server_find_listener (host, port, -4, -6, -I and -b then unused). */
 void server_bind(const struct server_options *o, struct bound *b);
+
+/* Before server_drop, for the servers that reload on SIGHUP: as root,
+   when -u, -g, -U or SSL_CHROOT will take privileges away, forks the key
+   keeper (keeper.h) that reads the files for later reloads. */
+void server_keep_keys(const struct server_options *o);
 
 /* After server_tls_context: chroots (SSL_CHROOT), drops to -g/-u and
    with -1 prints the port. */

@@ -28,6 +28,7 @@
 #include "conn_limits.h"
 #include "conn_rate.h"
 #include "conn_serve.h"
+#include "keeper.h"
 #include "log.h"
 #include "server_options.h"
 #include "server_setup.h"
@@ -141,6 +142,7 @@ static _Noreturn void worker(const struct conn_server *s, unsigned long slot, in
   char pidstr[FMT_ULONG];
   unsigned long i;
 
+  keeper_forget(); /* the listener's to ask, not a worker's */
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_DFL;
   sigaction(SIGCHLD, &sa, 0);
@@ -332,6 +334,7 @@ int main(int argc, char **argv) {
     if (lockfd == -1) log_fatal_sys(111, "unable to open: ", o.lockfile, (char *)0);
   }
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every worker */
+  server_keep_keys(&o); /* reloads after the drop */
   server_drop(&o, &b);
   listenfd = b.fd;
   wait_set_init(&o, listenfd);

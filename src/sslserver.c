@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
   server_bind(&o, &b);      /* port, host and bind first, as ucspi-ssl */
   s.ctx = server_tls_context(&o, &cc);
   tls_warmup(s.ctx); /* OpenSSL's lazy set-up once here, not in every child */
+  server_keep_keys(&o); /* reloads after the drop */
   server_drop(&o, &b);
   accept_loop(&s, b.fd);
 }

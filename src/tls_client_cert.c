@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "file_source.h"
 #include "tls_client_cert.h"
 #include "tls_crl.h"
 #include "tls_error.h"
@@ -75,13 +77,61 @@ static void init_index(void) {
   if (first_error_index < 0) first_error_index = SSL_get_ex_new_index(0, 0, 0, 0, 0);
 }
 
+static int has_name(STACK_OF(X509_NAME) *names, const X509_NAME *n) {
+  int i;
+  for (i = 0; i < sk_X509_NAME_num(names); ++i)
+    if (!X509_NAME_cmp(sk_X509_NAME_value(names, i), n)) return 1;
+  return 0;
+}
+
+/* the subjects of file's certificates, once each and in the file's order,
+   as SSL_load_client_CA_file reads them, through file_source */
+static STACK_OF(X509_NAME) *read_names(const char *file) {
+  STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+  BIO *b = names ? file_source_bio(file) : 0;
+  X509 *x;
+  int ok = b != 0;
+  while (ok && (x = PEM_read_bio_X509(b, 0, 0, 0))) {
+    X509_NAME *n = X509_get_subject_name(x);
+    if (!has_name(names, n)) {
+      X509_NAME *copy = X509_NAME_dup(n);
+      ok = copy && sk_X509_NAME_push(names, copy);
+      if (!ok) X509_NAME_free(copy);
+    }
+    X509_free(x);
+  }
+  BIO_free(b);
+  if (ok && sk_X509_NAME_num(names)) {
+    ERR_clear_error(); /* as OpenSSL's loader: what follows the last one is not looked at */
+    return names;
+  }
+  sk_X509_NAME_pop_free(names, X509_NAME_free);
+  return 0;
+}
+
 static STACK_OF(X509_NAME) *request_list(const struct tls_cc_config *c, stralloc *err) {
   STACK_OF(X509_NAME) *names;
   errno = 0;
   ERR_clear_error();
-  names = SSL_load_client_CA_file(c->ccafile);
+  names = read_names(c->ccafile);
   if (!names) fail(err, "unable to load client CA list: ", c->ccafile);
   return names;
+}
+
+/* file's certificates and CRLs into st, as X509_STORE_load_file would */
+static int load_cas(X509_STORE *st, const char *file) {
+  BIO *b = file_source_bio(file);
+  STACK_OF(X509_INFO) *infos = b ? PEM_X509_INFO_read_bio(b, 0, 0, 0) : 0;
+  int i, n = 0, ok = infos != 0;
+  BIO_free(b);
+  for (i = 0; ok && i < sk_X509_INFO_num(infos); ++i) {
+    X509_INFO *in = sk_X509_INFO_value(infos, i);
+    if (in->x509) ok = X509_STORE_add_cert(st, in->x509), ++n;
+    if (ok && in->crl) ok = X509_STORE_add_crl(st, in->crl), ++n;
+  }
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  if (ok && !n) ok = 0, errno = 0;
+  return ok;
 }
 
 static X509_STORE *trust_store(const struct tls_cc_config *c, stralloc *err) {
@@ -93,7 +143,7 @@ static X509_STORE *trust_store(const struct tls_cc_config *c, stralloc *err) {
   }
   errno = 0;
   ERR_clear_error();
-  if (file && X509_STORE_load_file(st, file) != 1) {
+  if (file && !load_cas(st, file)) {
     fail(err, "unable to load CA file: ", file);
     X509_STORE_free(st);
     return 0;

@@ -10,6 +10,7 @@
 
 #include <libowfat/scan.h>
 
+#include "file_source.h"
 #include "tls_alpn.h"
 #include "log.h"
 #include "tls_context.h"
@@ -78,7 +79,7 @@ static int use_dh(SSL_CTX *ctx, const char *file, stralloc *err) {
   EVP_PKEY *dh;
   if (!file) return SSL_CTX_set_dh_auto(ctx, 1) == 1 || 1;
   errno = 0;
-  b = BIO_new_file(file, "r");
+  b = file_source_bio(file);
   if (!b) {
     tls_error_set(err, "unable to load DH parameters: ", file, tls_error_sys_reason());
     return 0;

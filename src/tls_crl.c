@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "file_source.h"
 #include "tls_crl.h"
 #include "tls_error.h"
 
@@ -12,7 +13,7 @@ int tls_crl_load(X509_STORE *st, const char *file, stralloc *err) {
   int n = 0;
   BIO *b;
   errno = 0;
-  b = BIO_new_file(file, "r");
+  b = file_source_bio(file);
   if (!b) {
     tls_error_set(err, "unable to load CRL file: ", file, tls_error_sys_reason());
     return 0;

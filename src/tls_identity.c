@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "file_source.h"
 #include "tls_error.h"
 #include "tls_identity.h"
 #include "tls_ocsp.h"
@@ -27,7 +28,7 @@ static EVP_PKEY *read_key(const char *file, const char *password, stralloc *err)
   BIO *b;
   EVP_PKEY *key;
   errno = 0;
-  b = BIO_new_file(file, "r");
+  b = file_source_bio(file);
   if (!b) {
     tls_error_set(err, "unable to load key: ", file, tls_error_sys_reason());
     return 0;
@@ -53,7 +54,7 @@ static STACK_OF(X509) *read_certificates(const char *file, stralloc *err) {
   X509 *x;
 
   errno = 0;
-  b = BIO_new_file(file, "r");
+  b = file_source_bio(file);
   if (!b) {
     tls_error_set(err, "unable to load certificate: ", file, tls_error_sys_reason());
     return 0;

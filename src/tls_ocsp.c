@@ -1,13 +1,12 @@
 /* OCSP stapling from DER files (see tls_ocsp.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
+#include "file_source.h"
 #include "tls_error.h"
 #include "tls_ocsp.h"
 
@@ -15,35 +14,17 @@
 
 /* the file's contents, at most MAX_RESPONSE bytes; 0 with a reason */
 static unsigned char *slurp(const char *file, size_t *len, stralloc *err) {
-  unsigned char *buf = OPENSSL_malloc(MAX_RESPONSE + 1);
-  size_t got = 0;
-  int fd;
-  if (!buf) {
+  stralloc got = {0};
+  unsigned char *buf = 0;
+  if (!file_source_read(file, &got, MAX_RESPONSE))
+    tls_error_set(err, "unable to read OCSP response: ", file, strerror(errno));
+  else if (!got.len || got.len > MAX_RESPONSE)
+    tls_error_set(err, "bad OCSP response: ", file, got.len ? "over 64 KiB" : "empty file");
+  else if (!(buf = OPENSSL_memdup(got.s, got.len)))
     tls_error_set(err, "out of memory", 0, "");
-    return 0;
-  }
-  fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd == -1) goto sys;
-  while (got <= MAX_RESPONSE) {
-    ssize_t r = read(fd, buf + got, MAX_RESPONSE + 1 - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) goto sys;
-    if (!r) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (!got || got > MAX_RESPONSE) {
-    OPENSSL_free(buf);
-    tls_error_set(err, "bad OCSP response: ", file, got ? "over 64 KiB" : "empty file");
-    return 0;
-  }
-  *len = got;
+  else *len = got.len;
+  stralloc_free(&got);
   return buf;
-sys:
-  tls_error_set(err, "unable to read OCSP response: ", file, strerror(errno));
-  if (fd != -1) close(fd);
-  OPENSSL_free(buf);
-  return 0;
 }
 
 static time_t asn1_time(const ASN1_GENERALIZEDTIME *t) {

@@ -1,12 +1,11 @@
 /* SNI: a table of server names to certificates, consulted in the
    ClientHello callback, before OpenSSL looks at the session a client
    offers, so that a ticket resumes only under the name it was made for. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "file_source.h"
 #include "tls_error.h"
 #include "tls_identity.h"
 #include "tls_ocsp.h"
@@ -97,32 +96,28 @@ static int by_string(const void *a, const void *b) {
 }
 
 static int load_dir(struct table *t, const char *dir, const char *password, stralloc *err) {
-  stralloc cert = {0}, key = {0}, ocsp = {0};
+  stralloc cert = {0}, key = {0}, ocsp = {0}, listing = {0};
   char **files = 0;
   size_t nfiles = 0, i;
-  struct dirent *d;
-  struct stat st;
   int ok = 0;
-  DIR *dh = opendir(dir);
 
-  if (!dh) {
+  if (!file_source_names(dir, &listing)) {
     tls_error_set(err, "unable to read CERTDIR: ", dir, strerror(errno));
+    stralloc_free(&listing);
     return 0;
   }
-  while ((d = readdir(dh))) {
+  for (i = 0; i < listing.len; i += strlen(listing.s + i) + 1) {
     char **more;
-    if (d->d_name[0] == '.' || !ends_with(d->d_name, ".pem")) continue;
+    if (!ends_with(listing.s + i, ".pem")) continue;
     more = realloc(files, (nfiles + 1) * sizeof *files);
-    if (!more || !(more[nfiles] = strdup(d->d_name))) {
+    if (!more || !(more[nfiles] = strdup(listing.s + i))) {
       files = more ? more : files;
-      closedir(dh);
       tls_error_set(err, "out of memory", 0, "");
       goto done;
     }
     files = more;
     ++nfiles;
   }
-  closedir(dh);
   /* in name order: with two certificates of one key type for a name, the
      later file wins, the same way every time */
   if (nfiles) qsort(files, nfiles, sizeof *files, by_string);
@@ -135,9 +130,9 @@ static int load_dir(struct table *t, const char *dir, const char *password, stra
         !stralloc_0(&ocsp))
       goto nomem;
     /* NAME.key beside NAME.pem, else the key is in NAME.pem */
-    if (!tls_identity_load(&id, cert.s, stat(key.s, &st) == 0 ? key.s : cert.s, password, err))
+    if (!tls_identity_load(&id, cert.s, file_source_exists(key.s) ? key.s : cert.s, password, err))
       goto done;
-    if (stat(ocsp.s, &st) == 0 && !tls_ocsp_load(&id, ocsp.s, err)) {
+    if (file_source_exists(ocsp.s) && !tls_ocsp_load(&id, ocsp.s, err)) {
       tls_identity_free(&id);
       goto done;
     }
@@ -156,6 +151,7 @@ done:
   stralloc_free(&cert);
   stralloc_free(&key);
   stralloc_free(&ocsp);
+  stralloc_free(&listing);
   return ok;
 }
 

@@ -1,9 +1,7 @@
 /* Session tickets under keys read from a file (see tls_ticket_keys.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -11,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "file_seen.h"
+#include "file_source.h"
 #include "tls_error.h"
 #include "tls_ticket_keys.h"
 
@@ -74,41 +73,27 @@ static int ticket_key(SSL *ssl, unsigned char name[16], unsigned char *iv, EVP_C
 
 /* reads file into k; 0 with a reason in err */
 static int read_keys(struct keys *k, const char *file, stralloc *err) {
-  unsigned char buf[KEY_SIZE * MAX_KEYS + 1];
-  size_t got = 0, i;
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd == -1) {
-    tls_error_set(err, "unable to read TICKETKEYFILE: ", file, strerror(errno));
-    if (fd != -1) close(fd);
-    return 0;
-  }
-  while (got < sizeof buf) {
-    ssize_t r = read(fd, buf + got, sizeof buf - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      tls_error_set(err, "unable to read TICKETKEYFILE: ", file, strerror(errno));
-      close(fd);
-      OPENSSL_cleanse(buf, sizeof buf);
-      return 0;
-    }
-    if (!r) break;
-    got += (size_t)r;
-  }
-  close(fd);
-  if (!got || got % KEY_SIZE || got > KEY_SIZE * MAX_KEYS) {
-    OPENSSL_cleanse(buf, sizeof buf);
+  stralloc buf = {0};
+  size_t i, got;
+  int ok = file_source_read(file, &buf, KEY_SIZE * MAX_KEYS);
+  got = buf.len;
+  if (!ok) tls_error_set(err, "unable to read TICKETKEYFILE: ", file, strerror(errno));
+  else if (!got || got % KEY_SIZE || got > KEY_SIZE * MAX_KEYS) {
     tls_error_set(err, "bad TICKETKEYFILE: ", file,
                   "not one or more keys of 80 bytes (at most 64 keys)");
-    return 0;
+    ok = 0;
   }
-  k->n = got / KEY_SIZE;
-  for (i = 0; i < k->n; ++i) {
-    memcpy(k->k[i].name, buf + i * KEY_SIZE, 16);
-    memcpy(k->k[i].hmac, buf + i * KEY_SIZE + 16, 32);
-    memcpy(k->k[i].aes, buf + i * KEY_SIZE + 48, 32);
+  if (ok) {
+    k->n = got / KEY_SIZE;
+    for (i = 0; i < k->n; ++i) {
+      memcpy(k->k[i].name, buf.s + i * KEY_SIZE, 16);
+      memcpy(k->k[i].hmac, buf.s + i * KEY_SIZE + 16, 32);
+      memcpy(k->k[i].aes, buf.s + i * KEY_SIZE + 48, 32);
+    }
   }
-  OPENSSL_cleanse(buf, sizeof buf);
-  return 1;
+  if (buf.s) OPENSSL_cleanse(buf.s, buf.a);
+  stralloc_free(&buf);
+  return ok;
 }
 
 int tls_ticket_keys_setup(SSL_CTX *ctx, const char *file, stralloc *err) {

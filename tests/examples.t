@@ -15,10 +15,10 @@ for f in https/run https/log/run smtps/run smtps/log/run tls-env-http; do
 done
 
 bad=""
-for f in "$EX"/https/env/*; do
+for f in "$EX"/https/env/* "$EX"/https/log/env/* "$EX"/smtps/env/* "$EX"/smtps/log/env/*; do
   [ "$(wc -l < "$f")" -eq 1 ] && [ -n "$(head -n 1 "$f")" ] || bad="$bad $(basename "$f")"
 done
-is "$bad" "" "examples/https/env: one non-empty line per variable (envdir)"
+is "$bad" "" "examples/*/env, */log/env: one non-empty line per variable (envdir)"
 
 # compile NAME FILE: our tcprules into $T/NAME.cdb
 compile() { "$BIN/tcprules" "$T/$1.cdb" "$T/$1.tmp" < "$2" 2>"$T/$1.err"; }
