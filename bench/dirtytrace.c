@@ -194,7 +194,9 @@ static void touch_first(void *buf, size_t len) {
   if (len) touch(buf, 1);
 }
 
-#define REAL(type, name, args) static type(*real)args; if (!real) real = (type(*)args)dlsym(RTLD_NEXT, name)
+#define REAL(type, name, args) \
+  static type(*real) args;     \
+  if (!real) real = (type(*) args)dlsym(RTLD_NEXT, name)
 #define RETRY(call, buf, n) do { \
     ssize_t r_; touch_first(buf, n); r_ = (call); \
     if (r_ == -1 && errno == EFAULT) { touch(buf, n); r_ = (call); } \
