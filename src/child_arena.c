@@ -202,6 +202,14 @@ void *realloc(void *p, size_t n) {
   return active ? arena_realloc(p, n) : __libc_realloc(p, n);
 }
 
+void *reallocarray(void *p, size_t k, size_t n) {
+  if (n && k > (size_t)-1 / n) {
+    errno = ENOMEM;
+    return 0;
+  }
+  return realloc(p, k * n);
+}
+
 void *calloc(size_t k, size_t n) {
   void *p;
   if (!active) return __libc_calloc(k, n);
