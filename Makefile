@@ -75,10 +75,14 @@ run: all
 
 # make bench: the load generator in bench/*.c (not part of all or check),
 # then package/bench installs the peers and runs every workload.
-BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+# bench/dirtytrace.c is a preload for bench/dirty-pages, a shared object.
+BENCH_BINS := $(patsubst bench/%.c,build/bench/%,$(filter-out bench/dirtytrace.c,$(wildcard bench/*.c)))
 build/bench/%: bench/%.c $(wildcard bench/*.h) conf-cc conf-ld | deps
 	@mkdir -p $(@D)
 	$(CC_CMD) -o $@ $< -lssl -lcrypto
+build/bench/dirtytrace.so: bench/dirtytrace.c conf-cc
+	@mkdir -p $(@D)
+	$(CC_CMD) -shared -fPIC -Wl,-z,now -o $@ $< -ldl
 
 bench: all $(BENCH_BINS)
 	./package/bench build/bin

@@ -19,6 +19,7 @@
 #include <libowfat/fmt.h>
 
 #include "accept_loop.h"
+#include "child_arena.h"
 #include "conn_limits.h"
 #include "conn_proxy.h"
 #include "conn_rate.h"
@@ -118,6 +119,7 @@ static void admit(int t, struct conn *c, struct rules_state *rs) {
   tls_context_refresh(S->ctx); /* rotated ticket keys, renewed OCSP responses */
   pid = fork();
   if (pid == 0) {
+    child_arena_start(); /* before any allocation of the child's */
     close(listenfd);
     wait_set_close_all(); /* not ours to hold open */
     keeper_forget();

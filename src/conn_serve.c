@@ -18,6 +18,7 @@
 #include <libowfat/fmt.h>
 #include <libowfat/stralloc.h>
 
+#include "child_arena.h"
 #include "conn_serve.h"
 #include "host_lookup.h"
 #include "ip_address.h"
@@ -297,6 +298,9 @@ static int relay(SSL *ssl, int to_prog, int from_prog, const char *bann, const s
   r.banner = bann;
   r.bannerlen = strlen(bann);
   r.nagle = !O->nodelay;
+  r.quiet = child_arena_trim;
+  /* buffers only while records move: a quiet connection holds none */
+  SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   rr = tls_relay_run(&r, &reason);
   if (rr == TLS_RELAY_ERROR)
     log_error("(111) unable to speak TLS from: ", c->remoteipstr, " for pid: ", pidstr, " ",

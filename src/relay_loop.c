@@ -3,14 +3,21 @@
    relay (-1, with L->reason set). */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "relay_loop.h"
 
-static char inbuf[RELAY_BUFSIZE];  /* network -> program */
-static char outbuf[RELAY_BUFSIZE]; /* program -> network */
+/* whole pages of their own: a quiet relay gives them back (be_quiet) */
+static _Alignas(4096) char inbuf[RELAY_BUFSIZE];  /* network -> program */
+static _Alignas(4096) char outbuf[RELAY_BUFSIZE]; /* program -> network */
+
+/* still this long: the relay gives back the memory it holds for nothing */
+#define QUIET_MS 1000
+#define STACK_DROP (128 * 1024)
 
 static void close_fd(int *fd) {
   if (*fd >= 0) close(*fd);
@@ -152,10 +159,30 @@ static int close_write(struct relay_loop *L) {
   return L->shut = 1;
 }
 
+/* The stack below this frame: what the handshake's deep calls left there
+   is dead. A page is kept for the calls to come; the range may reach
+   below the stack's mapping, which madvise skips. */
+static void drop_stack_below(void) {
+  char here;
+  uintptr_t keep = ((uintptr_t)&here - 4096) & ~(uintptr_t)4095;
+  madvise((void *)(keep - STACK_DROP), STACK_DROP, MADV_DONTNEED);
+}
+
+/* The empty buffers' pages back to the kernel (zeros when next used),
+   and the hook's memory: an idle connection holds none of it. */
+static void be_quiet(struct relay_loop *L) {
+  drop_stack_below();
+  if (!L->inlen) madvise(L->inbuf, RELAY_BUFSIZE, MADV_DONTNEED);
+  if (!L->outlen) madvise(L->outbuf, RELAY_BUFSIZE, MADV_DONTNEED);
+  if (L->quiet) L->quiet();
+  L->quieted = 1;
+}
+
 /* nothing moved: sleep until something can */
 static int sleep_in_poll(struct relay_loop *L, enum relay_end *end) {
   struct pollfd p[4];
-  int n;
+  int n, t = L->idle > 2000000 ? 2000000000 : (int)(L->idle * 1000);
+  int first = !L->quieted && t > QUIET_MS;
   p[0].fd = L->sock;
   p[0].events = 0;
   if (may_read(L)) p[0].events |= L->read_wants;
@@ -168,7 +195,11 @@ static int sleep_in_poll(struct relay_loop *L, enum relay_end *end) {
   p[2].events = L->outlen == 0 ? POLLIN : 0;
   p[3].fd = L->extra_fd;
   p[3].events = POLLIN;
-  n = poll(p, L->extra_fd >= 0 ? 4 : 3, L->idle > 2000000 ? 2000000000 : (int)(L->idle * 1000));
+  n = poll(p, L->extra_fd >= 0 ? 4 : 3, first ? QUIET_MS : t);
+  if (n == 0 && first) {
+    be_quiet(L);
+    n = poll(p, L->extra_fd >= 0 ? 4 : 3, t - QUIET_MS);
+  }
   if (n == 0) {
     L->reason = "timed out";
     *end = RELAY_IDLE;
@@ -213,7 +244,8 @@ enum relay_end relay_loop_run(struct relay_loop *L) {
   for (;;) {
     int moved = round_of_transfers(L, &end);
     if (moved < 0) break;
-    if (!moved && sleep_in_poll(L, &end) < 0) break;
+    if (moved) L->quieted = 0;
+    else if (sleep_in_poll(L, &end) < 0) break;
   }
   close_fd(&L->to_prog);
   close_fd(&L->from_prog);

@@ -68,6 +68,8 @@ struct relay_loop {
   int gated;            /* the gate closed the network side for reading */
   int net_eof, shut;
   short read_wants, write_wants, shut_wants;
+  void (*quiet)(void);  /* after a second with nothing moved: memory back, or 0 */
+  int quieted;          /* done since the last move */
 };
 
 /* Sets L up with the shared buffers; the pipes must be non-blocking. */

@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 
 #include "accept_loop.h"
+#include "child_arena.h"
 #include "conn_serve.h"
 #include "log.h"
 #include "server_options.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   struct conn_server s = {0};
   struct bound b;
 
+  child_arena_install(); /* before OpenSSL's first allocation */
   log_init("sslserver");
   log_codes = 1;
   server_hold_std_fds();

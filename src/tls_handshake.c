@@ -1,12 +1,12 @@
 /* SSL_accept with a deadline: the socket is non-blocking and every wait is a
    poll(2) bounded by what is left of -T. */
 #include <errno.h>
-#include <malloc.h>
 #include <poll.h>
 #include <string.h>
 
 #include <openssl/err.h>
 
+#include "child_arena.h"
 #include "tls_handshake.h"
 #include "deadline.h"
 
@@ -24,7 +24,7 @@ enum tls_handshake_result tls_handshake_accept(SSL *ssl, int fd, unsigned long s
     if (r == 1) {
       /* the handshake's buffers and temporaries are free now: give their
          pages back, or every idle connection keeps them (~25 KiB) */
-      malloc_trim(0);
+      child_arena_trim();
       return TLS_HANDSHAKE_OK;
     }
     e = SSL_get_error(ssl, r);

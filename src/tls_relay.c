@@ -104,6 +104,7 @@ enum tls_relay_result tls_relay_run(struct tls_relay *r, const char **reason) {
   fcntl(r->from_prog, F_SETFL, O_NONBLOCK);
   relay_loop_init(&L, &tls_ops, &t, r->sock, r->to_prog, r->from_prog, r->idle, r->banner,
                   r->bannerlen);
+  L.quiet = r->quiet;
   end = relay_loop_run(&L);
   *reason = L.reason;
   switch (end) {

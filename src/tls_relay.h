@@ -18,6 +18,7 @@ struct tls_relay {
   size_t bannerlen;
   int nagle;             /* -d: TCP_NODELAY (on until now) goes off after the
                             first record written, and on again for close_notify */
+  void (*quiet)(void);   /* while nothing moves: memory back (child_arena_trim), or 0 */
 };
 
 enum tls_relay_result {
