@@ -60,7 +60,7 @@ $(BUILD)/t/%.t: tests/unit/%.c $(BUILD)/libucspitls.a $(wildcard tests/unit/*.h)
 
 # Every test is bounded: `timeout` kills a test file that runs away.
 TEST_TIMEOUT ?= 300
-check: all
+check: all $(FUZZERS)
 	UCSPI_BIN=$(CURDIR)/$(BUILD)/bin UCSPI_TOP=$(CURDIR) \
 	prove --exec 'timeout -k 5 $(TEST_TIMEOUT)' $(UNIT_BINS:%=./%) $(addprefix ./,$(wildcard tests/*.t))
 
@@ -83,18 +83,29 @@ build/bench/%: bench/%.c $(wildcard bench/*.h) conf-cc conf-ld | deps
 bench: all $(BENCH_BINS)
 	./package/bench build/bin
 
-# make fuzz: each tests/fuzz/NAME.c is a libFuzzer target over the module
-# src/NAME.c, built with clang; each runs FUZZ_SECONDS (a crash stops it
-# and leaves the input in build/fuzz/).
+# make fuzz: each tests/fuzz/NAME.c is a libFuzzer target, linked with
+# clang against every module (src/*.c but the programs) built with ASan and
+# UBSan into build/fuzz/; tests/fuzz/run runs each for FUZZ_SECONDS on its
+# seeds (tests/fuzz/corpus/NAME) and prints executions, coverage and crashes
+# (a crash stops it and leaves the input in build/fuzz/).
 FUZZ_SECONDS ?= 60
+FUZZ_CC := clang -g -O1 -std=c11 -D_GNU_SOURCE -I.deps/include -Isrc -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
 FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/*.c))
-build/fuzz/%: tests/fuzz/%.c src/%.c src/%.h
+build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) Makefile | deps
 	@mkdir -p $(@D)
-	clang -g -O1 -std=c11 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< src/$*.c
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/libucspitls.a: $(MODULES:src/%.c=build/fuzz/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) build/fuzz/libucspitls.a
+	$(FUZZ_CC) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $< \
+	  build/fuzz/libucspitls.a $(LIBS)
 
 fuzz: $(FUZZERS)
-	for f in $(FUZZERS); do mkdir -p $$f.corpus; \
-	  (cd $(@D) && $(CURDIR)/$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(CURDIR)/$$f- $(CURDIR)/$$f.corpus) || exit 1; done
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
