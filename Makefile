@@ -1,6 +1,7 @@
 # ucspi-tls build. `make` builds every program in src/; `make check` installs
 # what is missing, builds and runs the test suite; `make run` serves a demo;
-# `make check-fresh` runs the README's commands in a fresh Debian 12 root.
+# what is missing, builds and runs the test suite; `make run` serves a demo;
+# `make fuzz` and `make soak` run the fuzzers and the soak (see README);
 # SANITIZE=1 builds into build-san/ with AddressSanitizer and UBSan.
 
 PREFIX ?= /usr/local
@@ -27,7 +28,7 @@ UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
 UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
 
-.PHONY: all deps check check-fresh test run bench fuzz install clean
+.PHONY: all deps check check-fresh test run bench fuzz soak install clean
 .SECONDARY:
 
 all: deps $(BINS) $(UNIT_BINS)
@@ -106,6 +107,12 @@ build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) build/fuzz/libucspitls.a
 
 fuzz: $(FUZZERS)
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)
+
+# make soak: sslserver and sslhandle under a mix of clients and injected
+# faults for SOAK_SECONDS (tests/soak/soak.py; not part of check).
+SOAK_SECONDS ?= 600
+soak: all
+	python3 tests/soak/soak.py --seconds $(SOAK_SECONDS) --bin $(BUILD)/bin
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
