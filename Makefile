@@ -1,7 +1,7 @@
 # ucspi-tls build. `make` builds every program in src/; `make check` installs
 # what is missing, builds and runs the test suite; `make run` serves a demo;
-# what is missing, builds and runs the test suite; `make run` serves a demo;
-# `make fuzz` and `make soak` run the fuzzers and the soak (see README);
+# `make check-fresh` runs the README's commands in a fresh Debian 12 root.
+# `make fuzz` and `make soak` run the fuzzers and the soak (see README).
 # SANITIZE=1 builds into build-san/ with AddressSanitizer and UBSan.
 
 PREFIX ?= /usr/local

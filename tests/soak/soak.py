@@ -232,6 +232,17 @@ class Clients:
         t.close()
         return "served (held, then left)"
 
+    @staticmethod
+    def until_closed(sock, seconds):
+        """reads until the server closes (a timeout raises: a failure)"""
+        sock.settimeout(seconds)
+        try:
+            while sock.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+        sock.close()
+
     def garbage(self):
         sock = self.tcp(self.s.main.port)
         self.lport = sock.getsockname()[1]
@@ -243,13 +254,7 @@ class Clients:
             sock.shutdown(socket.SHUT_WR)
         else:
             sock.sendall(b"\x16\x03\x01\x00\x05" + os.urandom(5) + os.urandom(200))
-        sock.settimeout(TIMEOUT)
-        try:
-            while sock.recv(4096):
-                pass
-        except ConnectionResetError:
-            pass
-        sock.close()
+        self.until_closed(sock, TIMEOUT)
         return "refused: bad handshake"
 
     def slow(self):
@@ -266,13 +271,7 @@ class Clients:
                         break
             except (BrokenPipeError, ConnectionResetError):
                 pass
-        sock.settimeout(max(1, deadline - time.time()))
-        try:
-            while sock.recv(4096):
-                pass
-        except ConnectionResetError:
-            pass
-        sock.close()
+        self.until_closed(sock, max(1, deadline - time.time()))
         return "refused: handshake timeout (slow client)"
 
     def denied(self):
