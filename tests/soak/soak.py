@@ -525,9 +525,9 @@ class Soak:
         once = self.full_fs()
         if once:
             faults.append(self.every(1, once))
-        # the first tenth (at most 60 s) warms the allocators and caches up:
-        # the start figures are taken after it, between two quiet rounds
-        warmup = min(60, max(3, secs // 10))
+        # the first fifth (at most 120 s) warms the allocators and caches
+        # up: the start figures are taken after it, between two quiet rounds
+        warmup = min(120, max(3, secs // 5))
         self.clients(warmup)
         self.settle()
         start = self.measure()
@@ -653,6 +653,7 @@ def report(soak, first, start, end, zombies):
         grew |= g
         print("listener %-9s fds %d -> %d, RSS %d -> %d KiB (%d KiB before the warm-up)%s" % (
             s.name, f0, f1, r0, r1, ri, "  GREW" if g else ""))
+    print("  (start: after the warm-up, the first fifth of the time; growth allowed: 64 KiB)")
     print("zombies left:           %d" % zombies)
     for s in soak.servers:
         print("log lines of %s:" % s.name)
