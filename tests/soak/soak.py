@@ -355,6 +355,7 @@ class Soak:
         self.t = tempfile.mkdtemp(prefix="ucspi-tls-soak.")
         self.stats = Stats()
         self.stop = threading.Event()
+        self.quiet = threading.Event()  # no kills: the quiet rounds of settle
         self.killed = set()
         self.killed_ports = set()
         self.bin = args.bin
@@ -433,6 +434,8 @@ class Soak:
         self.stats.add("fault: rules.cdb rebuilt" if rc == 0 else "tcprules FAILED (exit %d)" % rc)
 
     def kill_child(self):
+        if self.quiet.is_set():
+            return
         kids = self.main.children()
         if not kids:
             return
@@ -505,8 +508,13 @@ class Soak:
     def warm(self):
         c = Clients(self)
         for _ in range(5):
-            c.full()
-            c.starttls()
+            for kind in ("full", "starttls"):
+                c.lport = None
+                try:
+                    getattr(c, kind)()
+                except (OSError, ssl.SSLError, RuntimeError) as e:
+                    self.stats.fail(kind, c.lport, SERVER_OF.get(kind, "main"),
+                                    "quiet round: %s: %s" % (type(e).__name__, e))
 
     def measure(self):
         return {s.name: (s.fds(), s.rss_kib()) for s in self.servers}
@@ -553,12 +561,14 @@ class Soak:
     def settle(self):
         """waits for the connections to end (held ones within -w), then one
         ordinary round, so that the figures are taken in the same state"""
+        self.quiet.set()
         for _ in range(30):
             if not any(s.children() for s in (self.main, self.fdlimit)):
                 break
             time.sleep(1)
         self.warm()
         time.sleep(2)
+        self.quiet.clear()
 
     def cleanup(self):
         for s in getattr(self, "servers", []):
