@@ -571,10 +571,14 @@ class Soak:
         self.quiet.clear()
 
     def cleanup(self):
+        self.stop.set()  # the fault threads too, when run() raised
         for s in getattr(self, "servers", []):
             s.stop()
-        if self.mounted:
-            subprocess.run(["umount", self.mounted], capture_output=True)
+        for _ in range(10 if self.mounted else 0):
+            # a tcprules of the last fault may still hold the tmpfs
+            if subprocess.run(["umount", self.mounted], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.5)
         if not self.args.keep:
             shutil.rmtree(self.t, ignore_errors=True)
 
