@@ -1,6 +1,7 @@
 # ucspi-tls build. `make` builds every program in src/; `make check` installs
 # what is missing, builds and runs the test suite; `make run` serves a demo;
 # `make check-fresh` runs the README's commands in a fresh Debian 12 root.
+# `make fuzz` and `make soak` run the fuzzers and the soak (see README).
 # SANITIZE=1 builds into build-san/ with AddressSanitizer and UBSan.
 
 PREFIX ?= /usr/local
@@ -27,7 +28,7 @@ UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
 UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
 
-.PHONY: all deps check check-fresh test run bench profile fuzz install clean
+.PHONY: all deps check check-fresh test run bench profile fuzz soak install clean
 .SECONDARY:
 
 all: deps $(BINS) $(UNIT_BINS)
@@ -60,7 +61,7 @@ $(BUILD)/t/%.t: tests/unit/%.c $(BUILD)/libucspitls.a $(wildcard tests/unit/*.h)
 
 # Every test is bounded: `timeout` kills a test file that runs away.
 TEST_TIMEOUT ?= 300
-check: all
+check: all $(FUZZERS)
 	UCSPI_BIN=$(CURDIR)/$(BUILD)/bin UCSPI_TOP=$(CURDIR) \
 	prove --exec 'timeout -k 5 $(TEST_TIMEOUT)' $(UNIT_BINS:%=./%) $(addprefix ./,$(wildcard tests/*.t))
 
@@ -92,18 +93,35 @@ bench: all $(BENCH_BINS)
 profile: all $(BENCH_BINS)
 	BENCH_ONLY=profile ./package/bench build/bin
 
-# make fuzz: each tests/fuzz/NAME.c is a libFuzzer target over the module
-# src/NAME.c, built with clang; each runs FUZZ_SECONDS (a crash stops it
-# and leaves the input in build/fuzz/).
+# make fuzz: each tests/fuzz/NAME.c is a libFuzzer target, linked with
+# clang against every module (src/*.c but the programs) built with ASan and
+# UBSan into build/fuzz/; tests/fuzz/run runs each for FUZZ_SECONDS on its
+# seeds (tests/fuzz/corpus/NAME) and prints executions, coverage and crashes
+# (a crash stops it and leaves the input in build/fuzz/).
 FUZZ_SECONDS ?= 60
+FUZZ_CC := clang -g -O1 -std=c11 -D_GNU_SOURCE -I.deps/include -Isrc -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
 FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/*.c))
-build/fuzz/%: tests/fuzz/%.c src/%.c src/%.h
+build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) Makefile | deps
 	@mkdir -p $(@D)
-	clang -g -O1 -std=c11 -Isrc -fsanitize=fuzzer,address,undefined -o $@ $< src/$*.c
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build/fuzz/libucspitls.a: $(MODULES:src/%.c=build/fuzz/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) build/fuzz/libucspitls.a
+	$(FUZZ_CC) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $< \
+	  build/fuzz/libucspitls.a $(LIBS)
 
 fuzz: $(FUZZERS)
-	for f in $(FUZZERS); do mkdir -p $$f.corpus; \
-	  (cd $(@D) && $(CURDIR)/$$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(CURDIR)/$$f- $(CURDIR)/$$f.corpus) || exit 1; done
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZERS)
+
+# make soak: sslserver and sslhandle under a mix of clients and injected
+# faults for SOAK_SECONDS (tests/soak/soak.py; not part of check).
+SOAK_SECONDS ?= 600
+soak: all
+	python3 tests/soak/soak.py --seconds $(SOAK_SECONDS) --bin $(BUILD)/bin
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

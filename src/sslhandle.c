@@ -66,13 +66,15 @@ static void status(void) {
 
 /* ---------------------------------------------------------------- worker */
 
-static volatile sig_atomic_t busy, stopping;
+/* announced: the parent was told this worker is idle, so a connection may
+   be on its way (the parent hands none over after its SIGTERM) */
+static volatile sig_atomic_t busy, stopping, announced;
 
 static void worker_hup(int sig) { (void)sig; } /* the parent's business */
 
 static void worker_term(int sig) {
   (void)sig;
-  if (!busy) _exit(0);
+  if (!busy && !announced) _exit(0);
   stopping = 1;
 }
 
@@ -121,14 +123,18 @@ static int next(unsigned long slot, int ch, struct handoff *h, const sigset_t *o
   lock(F_WRLCK);
   sigprocmask(SIG_BLOCK, term, 0);
   if (write(idle[1], &im, sizeof im) != (ssize_t)sizeof im) _exit(0); /* the parent is gone */
+  announced = 1;
   for (;;) {
     struct pollfd p;
     p.fd = ch;
     p.events = POLLIN;
-    if (ppoll(&p, 1, 0, open_mask) == -1) continue; /* EINTR */
+    /* EINTR: told to stop, but a connection handed over before that is
+       already in ch, and is served first */
+    if (ppoll(&p, 1, 0, open_mask) == -1 && !stopping) continue;
     t = receive(ch, h);
     if (t < 0) _exit(0);
     busy = 1;
+    announced = 0;
     break;
   }
   lock(F_UNLCK);
@@ -211,14 +217,17 @@ static void parent_term(int sig) {
 
 static void parent_chld(int sig) { (void)sig; }
 
-static int *is_idle;
+/* retired: the slot's worker was sent SIGTERM (SIGHUP, SIGTERM) and gets
+   no connection any more, even when its idle message comes after */
+static int *is_idle, *retired;
 
 /* the idle workers that said so (a message from a worker since replaced
    is stale: its pid no longer holds the slot) */
 static void read_idle(void) {
   struct idle_msg m;
   while (read(idle[0], &m, sizeof m) == (ssize_t)sizeof m)
-    if (m.slot < o.limit && worker_table_pid(m.slot) == m.pid) is_idle[m.slot] = 1;
+    if (m.slot < o.limit && worker_table_pid(m.slot) == m.pid && !retired[m.slot])
+      is_idle[m.slot] = 1;
 }
 
 /* ready connections, oldest first, to the idle workers */
@@ -282,7 +291,7 @@ static void fill(const struct conn_server *s, time_t *started, int *max_ms) {
       break;
     }
     chan[i] = sp[0];
-    is_idle[i] = 0;
+    is_idle[i] = retired[i] = 0;
     worker_table_assign(i, pid);
     started[i] = now;
   }
@@ -305,7 +314,10 @@ static void reap(void) {
 static void stop_workers(void) {
   unsigned long i;
   for (i = 0; i < o.limit; ++i) {
-    if (worker_table_pid(i)) kill(worker_table_pid(i), SIGTERM);
+    if (worker_table_pid(i)) {
+      retired[i] = 1;
+      kill(worker_table_pid(i), SIGTERM);
+    }
     is_idle[i] = 0;
   }
 }
@@ -346,7 +358,8 @@ int main(int argc, char **argv) {
   started = calloc(o.limit, sizeof *started);
   chan = malloc(o.limit * sizeof *chan);
   is_idle = calloc(o.limit, sizeof *is_idle);
-  if (!started || !chan || !is_idle) log_nomem();
+  retired = calloc(o.limit, sizeof *retired);
+  if (!started || !chan || !is_idle || !retired) log_nomem();
   for (i = 0; i < o.limit; ++i) chan[i] = -1;
   parent = getpid();
 

@@ -79,7 +79,10 @@ static void copy_clean(char *buf, size_t size, const unsigned char *s, size_t n)
 }
 
 void tls_client_cert_name(SSL *ssl, char *buf, size_t size) {
-  X509 *cert = server_cert(ssl);
+  tls_client_cert_name_of(server_cert(ssl), buf, size);
+}
+
+void tls_client_cert_name_of(X509 *cert, char *buf, size_t size) {
   GENERAL_NAMES *sans;
   int i, dns = 0;
 

@@ -35,4 +35,7 @@ enum tls_client_verdict tls_client_verify_result(SSL *ssl, const char **reason);
    become '?'. */
 void tls_client_cert_name(SSL *ssl, char *buf, size_t size);
 
+/* The same for cert itself (may be 0). */
+void tls_client_cert_name_of(X509 *cert, char *buf, size_t size);
+
 #endif
