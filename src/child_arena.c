@@ -34,7 +34,14 @@ struct page {
 /* Without AddressSanitizer (which has its own malloc) the arena serves the
    whole child: malloc and its kin are defined here, and glibc's own are
    called by their other names. With it, OpenSSL's allocations only. */
-#ifndef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) /* gcc's name */
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's */
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
 #define WHOLE_PROCESS 1
 extern void *__libc_malloc(size_t);
 extern void *__libc_realloc(void *, size_t);
