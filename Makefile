@@ -27,6 +27,9 @@ UNITS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
 
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%) $(SCRIPTS:%.sh=$(BUILD)/bin/%)
 UNIT_BINS := $(UNITS:%=$(BUILD)/t/%.t)
+# make check runs each libFuzzer target briefly (tests/fuzz-smoke.t); set
+# before check's rule, whose prerequisites make expands as it reads them.
+FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/*.c))
 
 .PHONY: all deps check check-fresh test run bench profile fuzz soak install clean
 .SECONDARY:
@@ -101,7 +104,6 @@ profile: all $(BENCH_BINS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC := clang -g -O1 -std=c11 -D_GNU_SOURCE -I.deps/include -Isrc -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-FUZZERS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/*.c))
 build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) Makefile | deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
