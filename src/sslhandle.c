@@ -244,6 +244,7 @@ static void hand_out(void) {
     memset(&h, 0, sizeof h);
     if ((t = wait_set_take(&h.c, &h.formatted)) < 0) return;
     memset(&m, 0, sizeof m);
+    memset(cbuf, 0, sizeof cbuf); /* CMSG_SPACE's padding goes to the kernel too */
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     m.msg_control = cbuf;
